@@ -1,0 +1,1 @@
+"""alphaminer: expressions."""

@@ -1,0 +1,1 @@
+"""numba kernels over [T, N] float64 arrays. Pure: inputs in, output out."""

@@ -1,0 +1,1 @@
+"""Subcommands of the alphaminer CLI: each module exposes register(subparsers)."""
