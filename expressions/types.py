@@ -9,6 +9,7 @@ with ``issubclass``. Runtime values are:
 - ``Scalar``: a ``float`` literal; accepted where a ``Series`` is expected (broadcast).
 - ``Group``: an integer array [T, N] of group codes (a panel's [N] groups are broadcast);
   negative codes mean "no group".
+- ``Text``: a string literal (``bucket(x, range="0,1,0.1")``).
 """
 
 
@@ -36,12 +37,17 @@ class Group(Type):
     """Integer group codes per instrument (sector, industry, bucket(...) output, ...)."""
 
 
+class Text(Type):
+    """A string literal, only for options such as bucket's range."""
+
+
 TYPE_NAMES: dict[type, str] = {
     Series: "series",
     Bool: "bool",
     Window: "window",
     Scalar: "scalar",
     Group: "group",
+    Text: "text",
 }
 
 

@@ -171,6 +171,22 @@ class Panel:
     def N(self) -> int:  # noqa: N802
         return len(self.symbols)
 
+    def head(self, n_dates: int) -> "Panel":
+        """The first ``n_dates`` dates only (views, no copy): the in-sample panel.
+
+        Everything computed on it is guaranteed not to have read later dates.
+        """
+        stored = {k: v[:n_dates] for k, v in self.fields._stored.items()}
+        return Panel(
+            dates=self.dates[:n_dates],
+            symbols=self.symbols,
+            fields=FieldStore(stored),
+            groups=dict(self.groups),
+            group_labels=dict(self.group_labels),
+            source=f"{self.source}[:{n_dates}]",
+            cache_path=self.cache_path,
+        )
+
     def field(self, name: str) -> np.ndarray:
         try:
             return self.fields[name]

@@ -1,0 +1,3 @@
+"""Slow reference twins: cross_section operators."""
+
+__all__: list[str] = []

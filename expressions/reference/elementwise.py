@@ -1,0 +1,3 @@
+"""Slow reference twins: elementwise operators."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Slow reference twins: timeseries operators."""
+
+__all__: list[str] = []
