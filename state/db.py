@@ -1,0 +1,91 @@
+"""Engine and transactions: the only place that knows how to talk to the database driver.
+
+SQLite gets, on every new connection: ``journal_mode=WAL`` (readers never block the writer),
+``busy_timeout`` of 30 s (a writer waits for another writer instead of failing with "database is
+locked"), ``synchronous=NORMAL`` (with WAL a killed process loses nothing committed; a power cut
+may lose the last commits but never corrupts the file) and ``foreign_keys=ON``.
+
+pysqlite's own transaction handling is switched off (``isolation_level=None``) and the
+``begin`` event emits ``BEGIN`` itself, as SQLAlchemy's pysqlite documentation recommends: reads
+use ``BEGIN DEFERRED`` and writes ``BEGIN IMMEDIATE``, which takes the write lock up front, so a
+read-then-write transaction (the daemon lock, an upsert) can never fail half-way on a stale
+snapshot and two writers simply queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from state.errors import StoreError
+
+DEFAULT_URL = "sqlite:///alphaminer.db"
+BUSY_TIMEOUT_MS = 30_000
+_WRITE = "alphaminer_write"
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL for ``url``, or StoreError naming it."""
+    try:
+        return make_url(url)
+    except ArgumentError as error:
+        raise StoreError(f"bad database URL {url!r}: expected e.g. {DEFAULT_URL} ({error})") from None
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory SQLite."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.database.startswith("file:"):
+        return None
+    return Path(url.database)
+
+
+def make_engine(url: str) -> Engine:
+    """An Engine for ``url`` with the SQLite pragmas and transaction modes described above."""
+    parsed = parse_url(url)
+    try:
+        engine = create_engine(parsed)
+    except (NoSuchModuleError, ModuleNotFoundError) as error:
+        raise StoreError(f"no database driver for {parsed.render_as_string()}: {error}") from None
+    if parsed.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get(_WRITE) else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a write transaction (SQLite: BEGIN IMMEDIATE); commits on success."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a read transaction: one consistent snapshot (SQLite WAL: never blocks)."""
+    with engine.connect() as connection, connection.begin():
+        yield connection

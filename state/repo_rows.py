@@ -1,0 +1,107 @@
+"""Conversions between the Store's plain values and column values (no queries here)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from state.codec import encode_pnl
+from state.errors import StoreError
+from state.models import METRIC_COLUMNS, ORIGINS, SIM_STATUSES
+
+REQUIRED_ITEM_KEYS = ("canonical", "hash", "origin", "settings_key", "settings", "params_key", "params", "status")
+
+
+def utc_datetime(epoch_seconds: float) -> datetime:
+    """Naive UTC datetime (how every time column is stored) for a POSIX timestamp."""
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).replace(tzinfo=None)
+
+
+def epoch_seconds(moment: datetime) -> float:
+    """POSIX timestamp of a naive UTC datetime read back from the database."""
+    return moment.replace(tzinfo=timezone.utc).timestamp()
+
+
+def as_date(value: Any, where: str) -> date | None:
+    """``value`` (date, datetime, ISO text, numpy datetime64 or None) as a date."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[D]").item()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    raise StoreError(f"{where}: pnl_start {value!r} is not a date (use YYYY-MM-DD)")
+
+
+def _finite_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def alpha_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The alphas row of a batch item."""
+    return {
+        "canonical": item["canonical"],
+        "hash": item["hash"],
+        "origin": item["origin"],
+        "parents": list(item.get("parents") or []),
+        "generation": item.get("generation"),
+    }
+
+
+def simulation_row(item: Mapping[str, Any], alpha_id: int, run_id: int | None, where: str) -> dict[str, Any]:
+    """The simulations row of a batch item (metrics split into columns + extras, PnL encoded)."""
+    metrics = dict(item.get("metrics") or {})
+    if item.get("score") is not None:
+        metrics["score"] = item["score"]
+    row: dict[str, Any] = {name: _finite_or_none(metrics.pop(name, None)) for name in METRIC_COLUMNS}
+    if row["days"] is not None:
+        row["days"] = int(row["days"])
+    pnl = item.get("daily_pnl")
+    row.update(
+        alpha_id=alpha_id,
+        run_id=run_id,
+        settings_key=item["settings_key"],
+        settings=item["settings"],
+        params_key=item["params_key"],
+        params=item["params"],
+        status=item["status"],
+        error=item.get("error"),
+        extra_metrics=metrics or None,
+        os_metrics=None,
+        daily_pnl=None if pnl is None else encode_pnl(pnl, item.get("pnl_dtype", "float32")),
+        pnl_start=as_date(item.get("pnl_start"), where),
+        duration=_finite_or_none(item.get("duration")),
+    )
+    return row
+
+
+def check_item(item: Any, index: int) -> None:
+    """Raise StoreError naming the batch item and the key that is missing or invalid."""
+    if not isinstance(item, Mapping):
+        raise StoreError(f"batch item {index}: expected a dict, got {type(item).__name__}")
+    missing = [key for key in REQUIRED_ITEM_KEYS if key not in item]
+    if missing:
+        raise StoreError(f"batch item {index}: missing {', '.join(missing)}")
+    if item["origin"] not in ORIGINS:
+        raise StoreError(f"batch item {index}: origin {item['origin']!r} is not one of {', '.join(ORIGINS)}")
+    if item["status"] not in SIM_STATUSES:
+        raise StoreError(f"batch item {index}: status {item['status']!r} is not one of {', '.join(SIM_STATUSES)}")
+
+
+def metrics_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The metrics dict of a simulations row (columns + extras), as record_batch received it."""
+    metrics = {name: row[name] for name in METRIC_COLUMNS if row[name] is not None}
+    metrics.update(row.get("extra_metrics") or {})
+    return metrics
