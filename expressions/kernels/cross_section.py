@@ -1,0 +1,432 @@
+"""numba kernels for cross-sectional and group operators over [T, N] float64 arrays.
+
+Every day (row) is independent. NaN means "not a member today": the evaluator has already
+masked instruments outside the universe to NaN, so a kernel never needs the universe itself.
+A NaN input stays NaN in the output (group_backfill excepted: filling NaN is its job).
+
+Group codes are int64 [T, N]; a negative code means "no group" and gives NaN. Per-row group
+accumulators are sized by ``n_groups`` (max code + 1), which the callers compute once.
+
+Kernels are pure: inputs in, a new array out; inputs are never written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Statistics computed by group_stat_2d (one kernel, one accumulator pass, several outputs).
+GROUP_MEAN = 0
+GROUP_NEUTRALIZE = 1
+GROUP_ZSCORE = 2
+GROUP_SCALE = 3
+GROUP_SUM = 4
+GROUP_COUNT = 5
+GROUP_MAX = 6
+GROUP_MIN = 7
+
+
+@njit(cache=True)
+def _average_ranks(values, ranks):
+    """1-based ranks of `values` (no NaN) with ties given their average rank, into `ranks`."""
+    order = np.argsort(values, kind="mergesort")
+    n = values.size
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        average = 0.5 * (i + j) + 1.0
+        for k in range(i, j + 1):
+            ranks[order[k]] = average
+        i = j + 1
+
+
+@njit(cache=True)
+def _gather_valid(row, idx, vals):
+    """Copy the non-NaN values of `row` to the front of `vals` (positions in `idx`); count."""
+    m = 0
+    for i in range(row.size):
+        v = row[i]
+        if not np.isnan(v):
+            idx[m] = i
+            vals[m] = v
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def rank_2d(x):
+    """Per row: (average rank - 1) / (count - 1) in [0, 1], ties averaged; one member -> 0.5."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    idx = np.empty(n, np.int64)
+    vals = np.empty(n)
+    ranks = np.empty(n)
+    for t in range(t_len):
+        m = _gather_valid(x[t], idx, vals)
+        if m == 1:
+            out[t, idx[0]] = 0.5
+        elif m > 1:
+            _average_ranks(vals[:m], ranks[:m])
+            for k in range(m):
+                out[t, idx[k]] = (ranks[k] - 1.0) / (m - 1)
+    return out
+
+
+@njit(cache=True)
+def rank_probability_2d(x):
+    """Per row: (average rank - 0.5) / count, strictly inside (0, 1); quantile's input."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    idx = np.empty(n, np.int64)
+    vals = np.empty(n)
+    ranks = np.empty(n)
+    for t in range(t_len):
+        m = _gather_valid(x[t], idx, vals)
+        if m > 0:
+            _average_ranks(vals[:m], ranks[:m])
+            for k in range(m):
+                out[t, idx[k]] = (ranks[k] - 0.5) / m
+    return out
+
+
+@njit(cache=True)
+def _row_moments(vals):
+    """(mean, population std) of a NaN-free slice; std is exactly 0 when all values are equal."""
+    m = vals.size
+    total = 0.0
+    lo = np.inf
+    hi = -np.inf
+    for v in vals:
+        total += v
+        lo = min(lo, v)
+        hi = max(hi, v)
+    mean = total / m
+    if lo == hi:
+        # Rounding in total / m would otherwise leave a tiny non-zero spread.
+        return mean, 0.0
+    squares = 0.0
+    for v in vals:
+        squares += (v - mean) * (v - mean)
+    return mean, np.sqrt(squares / m)
+
+
+@njit(cache=True)
+def zscore_2d(x):
+    """Per row: (x - mean) / population std; NaN for the whole row when std is 0."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    idx = np.empty(n, np.int64)
+    vals = np.empty(n)
+    for t in range(t_len):
+        m = _gather_valid(x[t], idx, vals)
+        if m == 0:
+            continue
+        mean, std = _row_moments(vals[:m])
+        if std > 0.0:
+            for k in range(m):
+                out[t, idx[k]] = (vals[k] - mean) / std
+    return out
+
+
+@njit(cache=True)
+def normalize_2d(x, use_std, limit):
+    """Per row: x - mean, then / std when `use_std`, then clipped to +-limit when limit > 0."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    idx = np.empty(n, np.int64)
+    vals = np.empty(n)
+    for t in range(t_len):
+        m = _gather_valid(x[t], idx, vals)
+        if m == 0:
+            continue
+        mean, std = _row_moments(vals[:m])
+        if use_std and std == 0.0:
+            continue
+        for k in range(m):
+            v = vals[k] - mean
+            if use_std:
+                v /= std
+            if limit > 0.0:
+                v = min(max(v, -limit), limit)
+            out[t, idx[k]] = v
+    return out
+
+
+@njit(cache=True)
+def winsorize_2d(x, k_std):
+    """Per row: x clipped to mean +- k_std * population std."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    idx = np.empty(n, np.int64)
+    vals = np.empty(n)
+    for t in range(t_len):
+        m = _gather_valid(x[t], idx, vals)
+        if m == 0:
+            continue
+        mean, std = _row_moments(vals[:m])
+        for k in range(m):
+            v = vals[k]
+            if std > 0.0:
+                v = min(max(v, mean - k_std * std), mean + k_std * std)
+            out[t, idx[k]] = v
+    return out
+
+
+@njit(cache=True)
+def scale_2d(x, scale):
+    """Per row: x * scale / sum(|x|); NaN for the whole row when sum(|x|) is 0."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    for t in range(t_len):
+        total = 0.0
+        for i in range(n):
+            v = x[t, i]
+            if not np.isnan(v):
+                total += abs(v)
+        if total > 0.0:
+            for i in range(n):
+                out[t, i] = x[t, i] * scale / total
+    return out
+
+
+@njit(cache=True)
+def truncate_2d(x, max_percent):
+    """Per row: x clipped to +- max_percent * sum(|x|) (one pass, no redistribution)."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    for t in range(t_len):
+        total = 0.0
+        for i in range(n):
+            v = x[t, i]
+            if not np.isnan(v):
+                total += abs(v)
+        cap = max_percent * total
+        for i in range(n):
+            v = x[t, i]
+            if not np.isnan(v):
+                out[t, i] = min(max(v, -cap), cap)
+    return out
+
+
+@njit(cache=True)
+def regression_neut_2d(y, x):
+    """Per row: residual of the OLS fit y = a + b * x over instruments where both are non-NaN.
+
+    When x is constant over those instruments, b = 0 (the residual is y - mean(y)).
+    """
+    t_len, n = y.shape
+    out = np.full((t_len, n), np.nan)
+    for t in range(t_len):
+        m = 0
+        sx = 0.0
+        sy = 0.0
+        lo = np.inf
+        hi = -np.inf
+        for i in range(n):
+            if not (np.isnan(x[t, i]) or np.isnan(y[t, i])):
+                m += 1
+                sx += x[t, i]
+                sy += y[t, i]
+                lo = min(lo, x[t, i])
+                hi = max(hi, x[t, i])
+        if m == 0:
+            continue
+        mx = sx / m
+        my = sy / m
+        sxx = 0.0
+        sxy = 0.0
+        for i in range(n):
+            if not (np.isnan(x[t, i]) or np.isnan(y[t, i])):
+                sxx += (x[t, i] - mx) * (x[t, i] - mx)
+                sxy += (x[t, i] - mx) * (y[t, i] - my)
+        slope = sxy / sxx if lo < hi and sxx > 0.0 else 0.0
+        for i in range(n):
+            if not (np.isnan(x[t, i]) or np.isnan(y[t, i])):
+                out[t, i] = y[t, i] - my - slope * (x[t, i] - mx)
+    return out
+
+
+@njit(cache=True)
+def vector_neut_2d(x, y):
+    """Per row: x minus its projection on y, x - (x.y / y.y) y, over both-non-NaN instruments.
+
+    When y.y is 0 the projection is 0 and x is returned unchanged.
+    """
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    for t in range(t_len):
+        xy = 0.0
+        yy = 0.0
+        for i in range(n):
+            if not (np.isnan(x[t, i]) or np.isnan(y[t, i])):
+                xy += x[t, i] * y[t, i]
+                yy += y[t, i] * y[t, i]
+        factor = xy / yy if yy > 0.0 else 0.0
+        for i in range(n):
+            if not (np.isnan(x[t, i]) or np.isnan(y[t, i])):
+                out[t, i] = x[t, i] - factor * y[t, i]
+    return out
+
+
+@njit(cache=True)
+def _group_accumulate(xr, gr, count, total, lo, hi):
+    """Per group code: count, sum, min and max of the non-NaN values of one row."""
+    count[:] = 0
+    total[:] = 0.0
+    lo[:] = np.inf
+    hi[:] = -np.inf
+    for i in range(xr.size):
+        v = xr[i]
+        c = gr[i]
+        if c >= 0 and not np.isnan(v):
+            count[c] += 1
+            total[c] += v
+            lo[c] = min(lo[c], v)
+            hi[c] = max(hi[c], v)
+
+
+@njit(cache=True)
+def group_stat_2d(x, g, n_groups, stat):
+    """One group statistic (GROUP_* code) broadcast back to each member with a non-NaN x.
+
+    mean / neutralize (x - mean) / zscore (population std; NaN when the group's values are all
+    equal) / scale ((x - min) / (max - min); NaN when max == min) / sum / count / max / min.
+    """
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    count = np.zeros(n_groups, np.int64)
+    total = np.zeros(n_groups)
+    lo = np.zeros(n_groups)
+    hi = np.zeros(n_groups)
+    spread = np.zeros(n_groups)
+    for t in range(t_len):
+        xr = x[t]
+        gr = g[t]
+        _group_accumulate(xr, gr, count, total, lo, hi)
+        if stat == GROUP_ZSCORE:
+            spread[:] = 0.0
+            for i in range(n):
+                c = gr[i]
+                if c >= 0 and not np.isnan(xr[i]):
+                    d = xr[i] - total[c] / count[c]
+                    spread[c] += d * d
+        for i in range(n):
+            c = gr[i]
+            v = xr[i]
+            if c < 0 or np.isnan(v):
+                continue
+            mean = total[c] / count[c]
+            if stat == GROUP_MEAN:
+                out[t, i] = mean
+            elif stat == GROUP_NEUTRALIZE:
+                out[t, i] = v - mean
+            elif stat == GROUP_ZSCORE:
+                if lo[c] < hi[c]:
+                    out[t, i] = (v - mean) / np.sqrt(spread[c] / count[c])
+            elif stat == GROUP_SCALE:
+                if lo[c] < hi[c]:
+                    out[t, i] = (v - lo[c]) / (hi[c] - lo[c])
+            elif stat == GROUP_SUM:
+                out[t, i] = total[c]
+            elif stat == GROUP_COUNT:
+                out[t, i] = count[c]
+            elif stat == GROUP_MAX:
+                out[t, i] = hi[c]
+            else:
+                out[t, i] = lo[c]
+    return out
+
+
+@njit(cache=True)
+def group_rank_2d(x, g, n_groups):
+    """Per row and group: (average rank - 1) / (count - 1), ties averaged; lone member -> 0.5."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    idx = np.empty(n, np.int64)
+    vals = np.empty(n)
+    by_group = np.empty(n, np.int64)
+    segment = np.empty(n)
+    ranks = np.empty(n)
+    count = np.zeros(n_groups, np.int64)
+    start = np.zeros(n_groups + 1, np.int64)
+    cursor = np.zeros(n_groups, np.int64)
+    for t in range(t_len):
+        m = 0
+        count[:] = 0
+        for i in range(n):
+            c = g[t, i]
+            if c >= 0 and not np.isnan(x[t, i]):
+                idx[m] = i
+                vals[m] = x[t, i]
+                count[c] += 1
+                m += 1
+        for c in range(n_groups):
+            start[c + 1] = start[c] + count[c]
+            cursor[c] = start[c]
+        # A counting sort by group code keeps members contiguous per group.
+        for k in range(m):
+            c = g[t, idx[k]]
+            by_group[cursor[c]] = k
+            cursor[c] += 1
+        for c in range(n_groups):
+            size = count[c]
+            if size == 0:
+                continue
+            members = by_group[start[c] : start[c] + size]
+            if size == 1:
+                out[t, idx[members[0]]] = 0.5
+                continue
+            for j in range(size):
+                segment[j] = vals[members[j]]
+            _average_ranks(segment[:size], ranks[:size])
+            for j in range(size):
+                out[t, idx[members[j]]] = (ranks[j] - 1.0) / (size - 1)
+    return out
+
+
+@njit(cache=True)
+def group_backfill_2d(x, g, n_groups, window, k_std):
+    """NaN -> winsorized mean of the group's non-NaN values over the last `window` days.
+
+    The pool for day t is every (day, instrument) in rows t-window+1..t with a non-NaN value,
+    grouped by that day's code; values are clipped to mean +- k_std * population std before
+    averaging. Non-NaN values are kept; an empty pool or a negative code leaves NaN.
+    """
+    t_len, n = x.shape
+    out = x.copy()
+    count = np.zeros(n_groups, np.int64)
+    total = np.zeros(n_groups)
+    spread = np.zeros(n_groups)
+    clipped = np.zeros(n_groups)
+    for t in range(t_len):
+        first = max(0, t - window + 1)
+        count[:] = 0
+        total[:] = 0.0
+        spread[:] = 0.0
+        clipped[:] = 0.0
+        for r in range(first, t + 1):
+            for i in range(n):
+                c = g[r, i]
+                if c >= 0 and not np.isnan(x[r, i]):
+                    count[c] += 1
+                    total[c] += x[r, i]
+        for r in range(first, t + 1):
+            for i in range(n):
+                c = g[r, i]
+                if c >= 0 and not np.isnan(x[r, i]):
+                    d = x[r, i] - total[c] / count[c]
+                    spread[c] += d * d
+        for r in range(first, t + 1):
+            for i in range(n):
+                c = g[r, i]
+                if c >= 0 and not np.isnan(x[r, i]):
+                    mean = total[c] / count[c]
+                    band = k_std * np.sqrt(spread[c] / count[c])
+                    clipped[c] += min(max(x[r, i], mean - band), mean + band)
+        for i in range(n):
+            c = g[t, i]
+            if c >= 0 and np.isnan(x[t, i]) and count[c] > 0:
+                out[t, i] = clipped[c] / count[c]
+    return out
