@@ -209,7 +209,7 @@ def _parse_dates(column: pl.Series, source: Path, where: Callable[[int], str]) -
         first = int(bad.arg_true()[0])
         raise DataError(
             f"{source}: column 'date': unparsable date {column[first]!r} at {where(first)}"
-            f" ({int(bad.sum())} bad rows in all; use YYYY-MM-DD)"
+            f" ({_count(int(bad.sum()), 'bad row')} in all; use YYYY-MM-DD)"
         )
     return parsed.to_physical().to_numpy()
 
@@ -231,7 +231,7 @@ def _parse_symbols(column: pl.Series, source: Path, where: Callable[[int], str])
     bad = symbols.is_null() | (symbols == "")
     if bad.any():
         first = int(bad.arg_true()[0])
-        raise DataError(f"{source}: column 'symbol': empty symbol at {where(first)} ({int(bad.sum())} rows in all)")
+        raise DataError(f"{source}: column 'symbol': empty symbol at {where(first)} ({_count(int(bad.sum()), 'row')} in all)")
     return symbols
 
 
@@ -277,7 +277,7 @@ def _parse_numbers(column: pl.Series, name: str, source: Path, where: Callable[[
         first = int(bad.arg_true()[0])
         raise DataError(
             f"{source}: column {name!r}: non-numeric value {column[first]!r} at {where(first)}"
-            f" ({int(bad.sum())} bad rows in all)"
+            f" ({_count(int(bad.sum()), 'bad row')} in all)"
         )
     return values.fill_null(np.nan).to_numpy()
 
@@ -311,7 +311,7 @@ def _raise_duplicates(cell, counts, dates, symbols, source: Path, where: Callabl
     extra = int((counts[counts > 1] - 1).sum())
     rows = ", ".join(where(int(i)) for i in same[:5])
     raise DataError(
-        f"{source}: columns 'date', 'symbol': {extra} duplicate (date, symbol) rows,"
+        f"{source}: columns 'date', 'symbol': {_count(extra, 'duplicate (date, symbol) row')},"
         f" e.g. ({day}, {symbols[int(first)]}) at {rows}"
     )
 
@@ -322,7 +322,7 @@ def _reject_duplicate_symbols(symbols: pl.Series, source: Path, where: Callable[
         rows = duplicated.arg_true()
         example = symbols[int(rows[0])]
         at = ", ".join(where(int(i)) for i in rows.to_numpy()[symbols.gather(rows).to_numpy() == example][:5])
-        raise DataError(f"{source}: column 'symbol': {symbols.is_duplicated().sum()} rows repeat a symbol,"
+        raise DataError(f"{source}: column 'symbol': {_count(int(duplicated.sum()), 'row')} share a symbol,"
                         f" e.g. {example!r} at {at}")
 
 
@@ -337,3 +337,7 @@ def _blank_non_positive_prices(fields: dict[str, np.ndarray], source: Path) -> N
                 fields[name][bad] = np.nan
     if counts:
         log.warning("non_positive_prices_set_to_nan", file=str(source), counts=counts, total=sum(counts.values()))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
