@@ -1,0 +1,136 @@
+"""The mining context: everything one cycle needs, built once from the configuration.
+
+``open_context(config, mode)`` loads the panel, opens the store and starts a run, builds the
+executor, the bandit policy (restored from the store), the primitive set, the hall of fame and
+the population (restored from the last checkpoint). It is a context manager: leaving it closes
+the executor and ends the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from typing import Any
+
+import structlog
+
+from bandit import Reward, make_policy, policy_from_state
+from miner.config import MinerConfig
+from miner.evolution import Individual, build_pset
+from miner.hall_of_fame import HallOfFame
+from miner.scoring import ScoreFunction, resolve_score_function
+from pipelines.candidates import CandidateResult
+from pipelines.executors import make_executor
+from pipelines.panel import Panel
+from pipelines.settings import SimulationSettings, split_index
+from state import Store
+
+log = structlog.get_logger(__name__)
+BANDIT_NAME = "settings"
+
+
+class NoHooks:
+    """Progress hooks that do nothing (the CLI passes a rich progress bar instead)."""
+
+    def start(self, description: str, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+    def generation_done(self, generation: int, best: float | None) -> None: ...
+
+
+@dataclasses.dataclass
+class PopulationState:
+    generation: int = 0
+    population: list[Individual] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class MiningContext:
+    config: MinerConfig
+    panel: Panel
+    store: Store
+    run_id: int
+    executor: Any
+    policy: Any
+    reward_function: Reward
+    score_function: ScoreFunction
+    base_settings: SimulationSettings
+    pset: Any
+    hall_of_fame: HallOfFame
+    state: PopulationState
+    ideas: Any = None
+    stop: threading.Event = dataclasses.field(default_factory=threading.Event)
+    hooks: Any = dataclasses.field(default_factory=NoHooks)
+    _arm: Any = None
+
+    def arm_for(self, index: int) -> Any:
+        """The bandit's arm for the proposal at ``index``: one pull per sub-batch."""
+        if self._arm is None or index % max(1, self.config.bandit.batch) == 0:
+            self._arm = self.policy.select()
+        return self._arm
+
+    def reward(self, arm: Any, result: CandidateResult) -> None:
+        if arm is None:
+            return
+        error = result.error if result.status != "ok" else None
+        self.policy.update(arm, self.reward_function(result.is_metrics, error=error))
+
+    def save_bandit(self) -> None:
+        self.store.save_bandit(BANDIT_NAME, self.policy.state())
+
+    def is_end(self) -> int:
+        return split_index(self.panel.T, self.base_settings.os_fraction)
+
+    def close(self, status: str = "done") -> None:
+        try:
+            self.executor.close()
+        finally:
+            self.store.end_run(self.run_id, status)
+
+    def __enter__(self) -> "MiningContext":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        self.close("failed" if exc_type and exc_type is not KeyboardInterrupt else "done")
+
+
+def build_policy(config: MinerConfig, store: Store) -> Any:
+    saved = store.load_bandit(BANDIT_NAME)
+    if saved:
+        try:
+            return policy_from_state(saved)
+        except Exception as error:  # noqa: BLE001 - a changed space restarts the bandit, loudly
+            log.warning("bandit_state_discarded", reason=str(error))
+    space = {k: list(v) for k, v in config.bandit.space.items()} or {"neutralization": ["MARKET"]}
+    return make_policy(config.bandit.policy, space, seed=config.evolution.seed, factored=config.bandit.factored)
+
+
+def build_pset_for(config: MinerConfig, panel: Panel) -> Any:
+    fields = [name for name in panel.fields if name != "returns"] + ["returns"]
+    groups = [g for g in panel.groups if g != "market"]
+    return build_pset(fields, groups, config.evolution.windows, config.evolution.constants)
+
+
+def open_context(config: MinerConfig, panel: Panel, panel_source: Any, *, mode: str, store: Store | None = None,
+                 ideas: Any = None) -> MiningContext:
+    """Everything a cycle needs; the caller closes it (``with open_context(...) as ctx``)."""
+    from miner.checkpoint import restore_state
+
+    store = store or Store(config.db)
+    run_id = store.start_run(mode)
+    base = SimulationSettings.from_dict(config.settings)
+    executor = make_executor(config.executor.kind, panel_source, workers=config.executor.workers,
+                             scheduler=config.executor.scheduler)
+    pset = build_pset_for(config, panel)
+    ctx = MiningContext(
+        config=config, panel=panel, store=store, run_id=run_id, executor=executor,
+        policy=build_policy(config, store), reward_function=Reward(metric="fitness") if config.bandit.reward == "default" else Reward(metric=config.bandit.reward),
+        score_function=resolve_score_function(config.scoring.function), base_settings=base, pset=pset,
+        hall_of_fame=HallOfFame(), state=PopulationState(), ideas=ideas,
+    )
+    restore_state(ctx)
+    if ctx.state.generation == 0 and not ctx.state.population:
+        random.seed(config.evolution.seed)
+    return ctx

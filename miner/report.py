@@ -1,0 +1,93 @@
+"""Rows and tables the mining commands show: best alphas, bandit arms, store status."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+SHOWN_SETTINGS = ("universe", "neutralization", "truncation", "decay", "delay")
+
+
+def best_rows(store: Any, k: int) -> list[dict[str, Any]]:
+    """The top ``k`` simulations by score as plain rows (id, expression, settings, figures)."""
+    rows = []
+    for sim in store.top_simulations(k, metric="score"):
+        metrics = sim.get("metrics") or {}
+        settings = sim.get("settings") or {}
+        rows.append({
+            "id": sim["id"], "alpha_id": sim.get("alpha_id"), "expression": sim["canonical"],
+            "origin": sim.get("origin"), "settings": settings, "params": sim.get("params") or {},
+            "score": sim.get("score"), "sharpe": metrics.get("sharpe"), "fitness": metrics.get("fitness"),
+            "turnover": metrics.get("turnover"), "returns": metrics.get("returns"),
+        })
+    return rows
+
+
+def bandit_rows(policy: Any) -> list[dict[str, Any]]:
+    """Each arm with its pulls and mean reward (per dimension for a factored policy)."""
+    if hasattr(policy, "policies_"):
+        out = []
+        for name, inner in policy.policies_.items():
+            out += [{**row, "arm": f"{name}={row['arm']}"} for row in bandit_rows(inner)]
+        return out
+    if not hasattr(policy, "pulls_"):
+        return [{"arm": _arm_text(arm), "pulls": 0, "mean_reward": None} for arm in policy.arms]
+    means = _means(policy)
+    return [
+        {"arm": _arm_text(arm), "pulls": int(policy.pulls_[i]), "mean_reward": None if np.isnan(means[i]) else float(means[i])}
+        for i, arm in enumerate(policy.arms)
+    ]
+
+
+def _means(policy: Any) -> np.ndarray:
+    pulls = policy.pulls_.astype(float)
+    if hasattr(policy, "means_"):
+        return np.where(pulls > 0, np.asarray(policy.means_, dtype=float), np.nan)
+    if hasattr(policy, "sums_") and hasattr(policy, "weights_"):
+        weights = np.asarray(policy.weights_, dtype=float)
+        return np.where(weights > 0, np.asarray(policy.sums_, dtype=float) / np.maximum(weights, 1e-12), np.nan)
+    if hasattr(policy, "recent_arms_"):
+        sums = np.zeros(len(policy.arms))
+        counts = np.zeros(len(policy.arms))
+        for arm, reward in zip(policy.recent_arms_, policy.recent_rewards_):
+            sums[arm] += reward
+            counts[arm] += 1
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return np.full(len(policy.arms), np.nan)
+
+
+def _arm_text(arm: Any) -> str:
+    if hasattr(arm, "items"):
+        return ", ".join(f"{k}={v}" for k, v in sorted(arm.items()))
+    return json.dumps(arm) if not isinstance(arm, str) else arm
+
+
+def _fmt(value: Any, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    return " ".join(f"{k}={settings[k]}" for k in SHOWN_SETTINGS if k in settings)
+
+
+def print_best(rows: list[dict[str, Any]], console: Console | None = None) -> None:
+    table = Table(title="best alphas (in-sample)")
+    for column in ("id", "expression", "settings", "sharpe", "fitness", "turnover", "score"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(str(row["id"]), row["expression"], settings_text(row["settings"]), _fmt(row["sharpe"]),
+                      _fmt(row["fitness"]), _fmt(row["turnover"], ".1%"), _fmt(row["score"]))
+    (console or Console()).print(table)
+
+
+def print_bandit(rows: list[dict[str, Any]], console: Console | None = None) -> None:
+    table = Table(title="bandit arms")
+    for column in ("arm", "pulls", "mean reward"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["arm"], str(row["pulls"]), _fmt(row["mean_reward"]))
+    (console or Console()).print(table)
