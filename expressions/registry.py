@@ -148,6 +148,16 @@ def add(spec: OpSpec) -> OpSpec:
     return spec
 
 
+def remove(name: str) -> OpSpec:
+    """Take an operator (and its aliases and Qlib name) out of the registry; for tests' own ops."""
+    spec = REGISTRY.pop(name)
+    for alias in spec.aliases:
+        _ALIASES.pop(alias.lower(), None)
+    if spec.qlib_name:
+        _QLIB_NAMES.pop(spec.qlib_name, None)
+    return spec
+
+
 def _validate(spec: OpSpec) -> None:
     if spec.category not in CATEGORIES:
         raise RegistryError(f"operator {spec.name}: unknown category {spec.category!r}")
@@ -238,6 +248,7 @@ __all__ = [
     "all_names",
     "operator",
     "operators",
+    "remove",
     "resolve",
     "window_lookback",
 ]
