@@ -77,7 +77,7 @@ def _label_count(panel: Panel, name: str, codes: np.ndarray) -> int:
 
 
 def _print_tables(summary: dict) -> None:
-    console = Console(file=sys.stdout, soft_wrap=False)
+    console = Console(file=sys.stdout, markup=False, highlight=False)
     overview = Table(title="data", show_header=False)
     overview.add_column("what")
     overview.add_column("value", overflow="fold")
@@ -85,7 +85,6 @@ def _print_tables(summary: dict) -> None:
     overview.add_row("symbols", f"{summary['symbols']:,}")
     overview.add_row("dates", f"{summary['dates']:,} ({summary['start']} .. {summary['end']})")
     overview.add_row("rows", f"{summary['rows']:,}")
-    overview.add_row("cache", summary["cache"] or "(not cached)")
     console.print(overview)
     fields = Table(title="fields")
     fields.add_column("field")
@@ -100,3 +99,5 @@ def _print_tables(summary: dict) -> None:
     for name, counts in summary["groups"].items():
         groups.add_row(name, str(counts["labels"]), str(counts["unassigned"]))
     console.print(groups)
+    # Outside the tables so that the path is never folded and can be copied.
+    console.print(f"cache: {summary['cache'] or '(not cached)'}", soft_wrap=True)
