@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -64,6 +63,11 @@ def params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def simulation_key(candidate: Candidate) -> tuple[str, str, str]:
+    """What identifies a simulation in the store: (alpha hash, settings key, params key)."""
+    return expr_hash(parse(candidate.expression)), candidate.settings.key(), params_key(dict(candidate.params))
+
+
 def negate(expression: str) -> str:
     """Canonical text of the negated expression (a leading negation is removed, not doubled)."""
     node = parse(expression)
@@ -83,11 +87,10 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
             continue
         settings, arm = _settings_for(ctx, proposal, index)
         pending.append((index, Candidate(text, settings, dict(proposal.params)), arm))
-    known = ctx.store.lookup_simulations([(expr_hash(parse(c.expression)), c.settings.key(), params_key(c.params)) for _, c, _ in pending])
+    known = ctx.store.lookup_simulations([simulation_key(c) for _, c, _ in pending])
     to_run = []
     for index, candidate, arm in pending:
-        key = (expr_hash(parse(candidate.expression)), candidate.settings.key(), params_key(candidate.params))
-        hit = known.get(key)
+        hit = known.get(simulation_key(candidate))
         if hit is not None:
             outcomes[index] = _from_store(proposals[index], candidate, hit)
         else:
@@ -101,9 +104,9 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
         items.extend(_store_items(ctx, proposals[index], result, final, score))
         scored.append((index, candidate, arm, final, score))
     ids = ctx.store.record_batch(ctx.run_id, items) if items else []
-    id_by_hash = {(item["hash"], item["settings_key"], item["params_key"]): sim_id for item, sim_id in zip(items, ids)}
+    id_by_key = {(item["hash"], item["settings_key"], item["params_key"]): sim_id for item, sim_id in zip(items, ids)}
     for index, candidate, arm, final, score in scored:
-        sim_id = id_by_hash.get((final.expr_hash, final.candidate.settings.key(), params_key(final.candidate.params)))
+        sim_id = id_by_key.get(simulation_key(final.candidate))
         outcomes[index] = _outcome(proposals[index], final, score, sim_id, negated=index in flipped)
         ctx.reward(arm, final)
         _consider_for_hall_of_fame(ctx, outcomes[index], final)
@@ -148,21 +151,22 @@ def _store_items(ctx: Any, proposal: Proposal, first: CandidateResult, final: Ca
     items = []
     if final is not first:
         items.append(_item(proposal, first, ERROR_SCORE if first.status != "ok" else -abs(score), parents=proposal.parents))
-    items.append(_item(proposal, final, score, parents=proposal.parents + ([first.canonical] if final is not first else [])))
+    items.append(_item(proposal, final, score, parents=proposal.parents + ([first.candidate.expression] if final is not first else [])))
     return items
 
 
 def _item(proposal: Proposal, result: CandidateResult, score: float, parents: list[str]) -> dict[str, Any]:
     candidate = result.candidate
+    alpha_hash, settings_key, key_of_params = simulation_key(candidate)
     return {
-        "canonical": result.canonical or candidate.expression,
-        "hash": result.expr_hash or expr_hash(parse(candidate.expression)),
+        "canonical": candidate.expression,
+        "hash": alpha_hash,
         "origin": proposal.origin,
         "parents": parents,
         "generation": proposal.generation,
-        "settings_key": candidate.settings.key(),
+        "settings_key": settings_key,
         "settings": candidate.settings.to_dict(),
-        "params_key": params_key(candidate.params),
+        "params_key": key_of_params,
         "params": candidate.params,
         "status": result.status,
         "error": result.error,
@@ -180,7 +184,7 @@ def _from_store(proposal: Proposal, candidate: Candidate, hit: dict[str, Any]) -
 
 
 def _outcome(proposal: Proposal, result: CandidateResult, score: float, sim_id: int | None, negated: bool) -> Outcome:
-    return Outcome(proposal, result.canonical or result.candidate.expression, score, result.is_metrics,
+    return Outcome(proposal, result.candidate.expression, score, result.is_metrics,
                    result.candidate.settings, sim_id, result.error, negated=negated)
 
 
@@ -191,7 +195,3 @@ def _consider_for_hall_of_fame(ctx: Any, outcome: Outcome, result: CandidateResu
                                     dict(result.candidate.params), dict(outcome.metrics), outcome.simulation_id,
                                     result.daily_pnl))
 
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    return fn(), time.perf_counter() - start

@@ -162,7 +162,7 @@ def _build(cls: type, raw: dict[str, Any], source: str, prefix: str) -> Any:
     for key, value in raw.items():
         if key not in known:
             where = f"[{prefix.rstrip('.')}]" if prefix else "top level"
-            raise ConfigError(f"{source}: unknown key {prefix}{key!r} ({where}); known: {', '.join(known)}")
+            raise ConfigError(f"{source}: unknown key '{prefix}{key}' ({where}); known: {', '.join(known)}")
         default = known[key].default_factory() if known[key].default_factory is not dataclasses.MISSING else known[key].default
         if dataclasses.is_dataclass(default):
             if not isinstance(value, dict):

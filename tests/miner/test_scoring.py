@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from miner.config import ScoringConfig
+from miner.errors import ConfigError
+from miner.scoring import ScoreInputs, default_score, max_abs_correlation, resolve_score_function
+
+
+def inputs(metrics, pnl=None, size=5, hof=()):
+    return ScoreInputs(metrics, pnl, size, list(hof))
+
+
+def test_score_is_fitness_minus_complexity_when_nothing_else_applies():
+    config = ScoringConfig(complexity_penalty=0.01)
+    assert default_score(inputs({"fitness": 1.5, "turnover": 0.3}, size=10), config) == pytest.approx(1.4)
+
+
+def test_turnover_above_limit_is_penalised_linearly():
+    config = ScoringConfig(turnover_limit=0.7, turnover_penalty=2.0, complexity_penalty=0.0)
+    assert default_score(inputs({"fitness": 1.0, "turnover": 0.9}), config) == pytest.approx(1.0 - 2.0 * 0.2)
+
+
+def test_correlation_with_hall_of_fame_is_penalised():
+    rng = np.random.default_rng(0)
+    pnl = rng.normal(size=300)
+    config = ScoringConfig(corr_limit=0.7, corr_penalty=1.0, complexity_penalty=0.0)
+    twin = pnl + rng.normal(scale=0.1, size=300)
+    unrelated = rng.normal(size=300)
+    assert default_score(inputs({"fitness": 2.0, "turnover": 0.2}, pnl, hof=[twin]), config) == pytest.approx(1.0)
+    assert default_score(inputs({"fitness": 2.0, "turnover": 0.2}, pnl, hof=[unrelated]), config) == pytest.approx(2.0)
+
+
+def test_max_abs_correlation_sees_negative_correlation():
+    x = np.arange(50.0) % 7
+    assert max_abs_correlation(x, [-x]) == pytest.approx(1.0)
+
+
+def test_nan_fitness_scores_as_an_error():
+    assert default_score(inputs({"fitness": float("nan")}), ScoringConfig()) < -5
+
+
+def test_score_function_by_module_path():
+    assert resolve_score_function("miner.scoring:default_score") is default_score
+    with pytest.raises(ConfigError, match="cannot be loaded"):
+        resolve_score_function("miner.scoring:nope")
+    with pytest.raises(ConfigError, match="module:function"):
+        resolve_score_function("just_a_name")
