@@ -46,3 +46,25 @@ def sp500_paths() -> tuple[Path, Path]:
 @pytest.fixture
 def tmp_sqlite(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache_dir(tmp_path_factory) -> Path:
+    """Every test run caches panels in its own directory, never in ~/.cache/alphaminer.
+
+    A test that passes its own ``cache_dir`` (or sets ALPHAMINER_CACHE_DIR) still wins.
+    """
+    directory = tmp_path_factory.mktemp("alphaminer-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALPHAMINER_CACHE_DIR", str(directory))
+        yield directory
+
+
+@pytest.fixture(scope="session")
+def sp500_panel(isolated_cache_dir) -> Panel:
+    """The real S&P 500 panel with sector/industry/subindustry groups, loaded once per session."""
+    if not SP500_DAILY.exists():
+        pytest.skip(f"S&P data not found at {SP500_DAILY} (expected ../shared/data beside the checkout)")
+    from pipelines.load import load_panel
+
+    return load_panel(SP500_DAILY, SP500_SECTORS, cache_dir=isolated_cache_dir)

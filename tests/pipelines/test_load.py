@@ -66,6 +66,14 @@ def test_real_sp500_shape_values_and_groups(sp500_paths):
     assert len(panel.group_labels["industry"]) == 60 and len(panel.group_labels["subindustry"]) == 127
 
 
+@pytest.mark.sp500
+def test_real_sp500_top100_has_100_members_once_adv20_exists(sp500_panel):
+    mask = sp500_panel.universe("TOP100")
+    counts = mask.sum(axis=1)
+    assert (counts[:19] == 0).all() and (counts[19:] == 100).all()
+    assert sp500_panel.cache_path is not None
+
+
 # ------------------------------------------------------------------ hand-made files
 
 
