@@ -1,0 +1,192 @@
+"""The BRAIN-style simulator: alpha matrix -> daily positions -> PnL -> metrics.
+
+Algorithm (``simulate``), for each day t (``pipelines.kernels.simulate_days`` does 2-7 in one pass):
+
+1. ``SimulationSettings`` (pipelines.settings) says how; the panel gives returns, the universe
+   mask (pipelines.universe) and groups. Only dates < is_end are read unless ``include_os``.
+2. Delay: the vector for day t is alpha[t - delay] (delay 0: alpha[t]; delay 1: alpha[t-1]).
+3. Decay: linear over the last ``decay`` vectors, weights decay (newest) .. 1; NaN values are
+   skipped and the average is over the available ones with their weights (``decay_row``).
+4. Universe: only members of day t with a finite value can hold a position.
+5. Neutralize: subtract the mean over those instruments of their group (MARKET: one group;
+   SECTOR/INDUSTRY/SUBINDUSTRY: ``panel.groups``). Negative group codes get no position.
+6. Scale to sum|w| = 1 (no position that day when the sum is 0), then truncate: |w| <= limit with
+   the excess redistributed pro rata (exact; when limit * count < 1 the cap wins and the book is
+   under-invested that day).
+7. PnL of day t+1 = book * sum_i w[t, i] * returns[t+1, i] (a NaN return contributes 0); traded
+   dollars of that day = book * sum_i |w[t, i] - w[t-1, i]| (the trade that set the position).
+8. Metrics (pipelines.metrics) over pnl days from the first day with a position up to is_end
+   (IS), per calendar year of IS, and over days >= is_end (OS, only when asked). The IC uses
+   the delayed alpha vector before decay (the expression's own signal) against the next-day return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from pipelines.errors import SettingsError
+from pipelines.kernels import rank_correlation_rows, simulate_days
+from pipelines.metrics import DailyFigures, Metrics, compute_metrics, yearly_metrics
+from pipelines.settings import SimulationSettings, split_index
+
+_FIGURE_ROWS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class SimulationResult:
+    """What ``simulate`` returns.
+
+    Attributes
+    ----------
+    settings : the settings simulated.
+    is_metrics : figures of the in-sample pnl days.
+    os_metrics : figures of the out-of-sample pnl days, or None unless include_os.
+    years : one in-sample Metrics row per calendar year.
+    daily_pnl : float64 in-sample daily PnL in dollars (gross), one per pnl day.
+    dates : datetime64[D] dates of those days.
+    max_weight : largest |weight| / book over the in-sample positions.
+    is_end : first out-of-sample date index.
+    weights : float64 [T', N] weights (fractions of the book) when asked for, else None.
+    os_daily_pnl, os_dates : the same for the out-of-sample days (None unless include_os).
+    """
+
+    settings: SimulationSettings
+    is_metrics: Metrics
+    os_metrics: Metrics | None
+    years: list[Metrics]
+    daily_pnl: np.ndarray
+    dates: np.ndarray
+    max_weight: float
+    is_end: int
+    weights: np.ndarray | None = None
+    os_daily_pnl: np.ndarray | None = None
+    os_dates: np.ndarray | None = None
+
+
+def simulate(
+    alpha: np.ndarray,
+    panel,
+    settings: SimulationSettings,
+    *,
+    is_end: int | None = None,
+    include_os: bool = False,
+    keep_weights: bool = False,
+    rank_ic: bool = True,
+) -> SimulationResult:
+    """Simulate an alpha matrix on a panel.
+
+    Parameters
+    ----------
+    alpha : float64 [T, N] alpha values (alpha[t] uses data through day t).
+    panel : the Panel the alpha was computed on.
+    settings : SimulationSettings.
+    is_end : first out-of-sample date index; default ``split_index(panel.T, settings.os_fraction)``.
+    include_os : also compute the out-of-sample figures (reads the dates >= is_end).
+    keep_weights : return the weights (fractions of the book) in ``result.weights``.
+    rank_ic : compute the rank IC (two row-wise sorts: most of the cost); False leaves it NaN.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    alpha = np.asarray(alpha, dtype=np.float64)
+    if alpha.shape != (panel.T, panel.N):
+        raise SettingsError(f"alpha has shape {alpha.shape}, the panel is {(panel.T, panel.N)} (dates x symbols)")
+    if is_end is None:
+        is_end = split_index(panel.T, settings.os_fraction)
+    if not 0 < is_end <= panel.T:
+        raise SettingsError(f"is_end {is_end} is outside 1..{panel.T}")
+    stop = panel.T if include_os else is_end
+    group, n_groups = neutralization_groups(panel, settings.neutralization)
+    weights = np.empty((stop if keep_weights else 0, panel.N))
+    figures = np.empty((_FIGURE_ROWS, stop))
+    alpha = np.ascontiguousarray(alpha[:stop])
+    member = np.ascontiguousarray(panel.universe(settings.universe)[:stop])
+    returns = np.ascontiguousarray(panel.returns[:stop])
+    simulate_days(
+        alpha,
+        member,
+        returns,
+        group,
+        n_groups,
+        settings.delay,
+        settings.decay,
+        settings.truncation,
+        weights,
+        figures,
+    )
+    if rank_ic:
+        figures[5] = rank_ic_by_day(alpha, member, returns, settings.delay)
+    days = _daily_figures(figures, panel.dates[:stop], settings)
+    first = _first_position_day(figures)
+    is_days = days.select(slice(first, is_end))
+    os_days = days.select(slice(max(first, is_end), stop)) if include_os else None
+    return SimulationResult(
+        settings=settings,
+        is_metrics=compute_metrics(is_days, settings.book),
+        os_metrics=compute_metrics(os_days, settings.book) if os_days is not None else None,
+        years=yearly_metrics(is_days, settings.book),
+        daily_pnl=is_days.pnl,
+        dates=is_days.dates,
+        max_weight=float(np.max(figures[7, first:is_end], initial=0.0)),
+        is_end=is_end,
+        weights=weights if keep_weights else None,
+        os_daily_pnl=os_days.pnl if os_days is not None else None,
+        os_dates=os_days.dates if os_days is not None else None,
+    )
+
+
+def neutralization_groups(panel, neutralization: str) -> tuple[np.ndarray, int]:
+    """(int64 codes [N] in 0..G-1, negative = no group; G) for a neutralization; G = 0 for NONE."""
+    if neutralization == "NONE":
+        return np.zeros(panel.N, dtype=np.int64), 0
+    name = neutralization.lower()
+    if name not in panel.groups:
+        available = ", ".join(["NONE"] + sorted(k.upper() for k in panel.groups))
+        raise SettingsError(f"neutralization {neutralization} needs panel group {name!r}; available: {available}")
+    raw = np.asarray(panel.groups[name]).astype(np.int64)
+    if raw.shape != (panel.N,):
+        raise SettingsError(f"group {name!r} has shape {raw.shape}, expected ({panel.N},)")
+    codes = np.full(panel.N, -1, dtype=np.int64)
+    present = raw >= 0
+    labels, inverse = np.unique(raw[present], return_inverse=True)
+    codes[present] = inverse
+    return codes, len(labels)
+
+
+def rank_ic_by_day(alpha: np.ndarray, member: np.ndarray, returns: np.ndarray, delay: int) -> np.ndarray:
+    """Spearman IC of each pnl day d: alpha[d-1-delay] vs returns[d] over the members of day d-1."""
+    t_len = alpha.shape[0]
+    out = np.full(t_len, np.nan)
+    lag = 1 + delay
+    if t_len <= lag:
+        return out
+    x = alpha[: t_len - lag]
+    y = returns[lag:]
+    pair = member[lag - 1 : t_len - 1] & np.isfinite(x) & np.isfinite(y)
+    order_x = np.argsort(np.where(pair, x, np.inf), axis=1)
+    order_y = np.argsort(np.where(pair, y, np.inf), axis=1)
+    rank_correlation_rows(np.where(pair, x, np.nan), np.where(pair, y, np.nan), order_x, order_y, out[lag:])
+    return out
+
+
+def _daily_figures(figures: np.ndarray, dates: np.ndarray, settings: SimulationSettings) -> DailyFigures:
+    traded = figures[1] * settings.book
+    return DailyFigures(
+        dates=dates,
+        pnl=figures[0] * settings.book,
+        traded=traded,
+        cost=traded * settings.cost_bps / 1e4,
+        long_count=figures[2],
+        short_count=figures[3],
+        ic=figures[4],
+        rank_ic=figures[5],
+    )
+
+
+def _first_position_day(figures: np.ndarray) -> int:
+    """Index of the first pnl day whose position is not empty (len when there is none)."""
+    held = np.flatnonzero(figures[6] > 0)
+    return int(held[0]) if len(held) else figures.shape[1]
