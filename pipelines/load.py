@@ -231,7 +231,8 @@ def _parse_symbols(column: pl.Series, source: Path, where: Callable[[int], str])
     bad = symbols.is_null() | (symbols == "")
     if bad.any():
         first = int(bad.arg_true()[0])
-        raise DataError(f"{source}: column 'symbol': empty symbol at {where(first)} ({_count(int(bad.sum()), 'row')} in all)")
+        count = _count(int(bad.sum()), "row")
+        raise DataError(f"{source}: column 'symbol': empty symbol at {where(first)} ({count} in all)")
     return symbols
 
 

@@ -62,7 +62,10 @@ def test_tables_show_the_figures(capsys, files):
     "content, expected",
     [
         ("date,symbol,open,high,low,close\n2020-01-02,A,1,1,1,1\n", "missing required column 'volume'"),
-        ("date,symbol,open,high,low,close,volume\n2020-01-02,A,1,1,1,x,1\n", "column 'close': non-numeric value 'x' at line 2"),
+        (
+            "date,symbol,open,high,low,close,volume\n2020-01-02,A,1,1,1,x,1\n",
+            "column 'close': non-numeric value 'x' at line 2",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(capsys, tmp_path, content, expected):
