@@ -234,6 +234,9 @@ class _Parser:
         return Operand(token.position, name=token.text)
 
     def call(self, name: Token) -> Operand:
+        if registry.resolve(name.text, self.dialect) is None:
+            hint = suggest(name.text, registry.all_names(self.dialect))
+            raise ExpressionTypeError(f"unknown operator {name.text!r}{hint}", self.text, name.position)
         opening = self.advance()
         positional: list[Operand] = []
         keywords: list[tuple[Token, Operand]] = []
@@ -265,11 +268,7 @@ class _Parser:
                 spec = registry.resolve(_PAPER_WINDOW_OPS[lowered])
                 if spec is not None:
                     return spec
-        spec = registry.resolve(name.text, self.dialect)
-        if spec is None:
-            hint = suggest(name.text, registry.all_names(self.dialect))
-            raise ExpressionTypeError(f"unknown operator {name.text!r}{hint}", self.text, name.position)
-        return spec
+        return registry.resolve(name.text, self.dialect)
 
     def _infix_spec(self, op_name: str, token: Token) -> OpSpec:
         spec = registry.resolve(op_name)
