@@ -26,6 +26,13 @@ def _float(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
+def _apply(ufunc, *args) -> np.ndarray:
+    """Call a kernel ufunc; its NaN rules are deliberate, so numpy's FP warnings are silenced."""
+    # The compiled loop may evaluate both sides of a guard and raise FP flags numpy would report.
+    with np.errstate(all="ignore"):
+        return np.asarray(ufunc(*args), dtype=np.float64)
+
+
 def _finite_or_nan(values: np.ndarray) -> np.ndarray:
     """Replace +-inf by NaN (in place on a fresh result array)."""
     values = _float(values)
@@ -62,13 +69,13 @@ def multiply(x, y):
 @operator(**_BINARY, reference=reference.divide, nan_rule="NaN in, NaN out; x / 0 is NaN")
 def divide(x, y):
     """Quotient x / y; division by zero gives NaN (never inf)."""
-    return _float(kernels.divide_ufunc(x, y))
+    return _apply(kernels.divide_ufunc, x, y)
 
 
 @operator(**_UNARY, reference=reference.inverse, nan_rule="NaN in, NaN out; 1 / 0 is NaN")
 def inverse(x):
     """Reciprocal 1 / x; NaN where x is 0."""
-    return _float(kernels.divide_ufunc(1.0, x))
+    return _apply(kernels.divide_ufunc, 1.0, x)
 
 
 @operator(**_UNARY, reference=reference.reverse)
@@ -99,14 +106,14 @@ def sqrt(x):
           nan_rule="NaN in, NaN out; NaN for negative ^ fractional and for infinite results")
 def power(x, y):
     """x raised to the power y; negative base with fractional exponent or 0 ^ negative is NaN."""
-    return _float(kernels.power_ufunc(x, y))
+    return _apply(kernels.power_ufunc, x, y)
 
 
 @operator(**_BINARY, aliases=("SignedPower",), reference=reference.signed_power, cost=3.0,
           nan_rule="NaN in, NaN out; 0 ^ negative and infinite results are NaN")
 def signed_power(x, y):
     """sign(x) * |x| ^ y: a power that keeps the sign of x."""
-    return _float(kernels.signed_power_ufunc(x, y))
+    return _apply(kernels.signed_power_ufunc, x, y)
 
 
 @operator(**_UNARY, reference=reference.sign)

@@ -30,59 +30,66 @@ def _float(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
+def _apply(ufunc, *args) -> np.ndarray:
+    """Call a kernel ufunc; its NaN rules are deliberate, so numpy's FP warnings are silenced."""
+    # The compiled loop may evaluate both sides of a guard and raise FP flags numpy would report.
+    with np.errstate(all="ignore"):
+        return np.asarray(ufunc(*args), dtype=np.float64)
+
+
 @operator(args=(Bool, Series, Series), returns=Series, category="logical",
           reference=reference.if_else, nan_rule="NaN where the condition is NaN")
 def if_else(condition, if_true, if_false):
     """if_true where condition is true (non-zero), if_false where false, NaN where unknown."""
-    return _float(kernels.if_else_ufunc(condition, if_true, if_false))
+    return _apply(kernels.if_else_ufunc, condition, if_true, if_false)
 
 
 @operator(**_COMPARE, reference=reference.less)
 def less(x, y):
     """1 where x < y, else 0."""
-    return _float(kernels.less_ufunc(x, y))
+    return _apply(kernels.less_ufunc, x, y)
 
 
 @operator(**_COMPARE, reference=reference.less_equal)
 def less_equal(x, y):
     """1 where x <= y, else 0."""
-    return _float(kernels.less_equal_ufunc(x, y))
+    return _apply(kernels.less_equal_ufunc, x, y)
 
 
 @operator(**_COMPARE, commutative=True, reference=reference.equal)
 def equal(x, y):
     """1 where x == y, else 0."""
-    return _float(kernels.equal_ufunc(x, y))
+    return _apply(kernels.equal_ufunc, x, y)
 
 
 @operator(**_COMPARE, commutative=True, reference=reference.not_equal)
 def not_equal(x, y):
     """1 where x != y, else 0."""
-    return 1.0 - _float(kernels.equal_ufunc(x, y))
+    return 1.0 - _apply(kernels.equal_ufunc, x, y)
 
 
 @operator(**_COMPARE, reference=reference.greater)
 def greater(x, y):
     """1 where x > y, else 0."""
-    return _float(kernels.less_ufunc(y, x))
+    return _apply(kernels.less_ufunc, y, x)
 
 
 @operator(**_COMPARE, reference=reference.greater_equal)
 def greater_equal(x, y):
     """1 where x >= y, else 0."""
-    return _float(kernels.less_equal_ufunc(y, x))
+    return _apply(kernels.less_equal_ufunc, y, x)
 
 
 @operator(**_LOGIC, reference=reference.and_)
 def and_(x, y):
     """Logical and: 1 where both are true."""
-    return _float(kernels.and_ufunc(x, y))
+    return _apply(kernels.and_ufunc, x, y)
 
 
 @operator(**_LOGIC, reference=reference.or_)
 def or_(x, y):
     """Logical or: 1 where either is true."""
-    return _float(kernels.or_ufunc(x, y))
+    return _apply(kernels.or_ufunc, x, y)
 
 
 @operator(args=(Bool,), returns=Bool, category="logical", reference=reference.not_)

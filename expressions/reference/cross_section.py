@@ -79,7 +79,12 @@ def quantile(x, driver="gaussian", sigma=1.0):
         "uniform": lambda p: 2 * p - 1,
         "cauchy": stats.cauchy.ppf,
     }[driver]
-    return _per_day(x, lambda day: sigma * inverse_cdf((day.rank(method="average") - 0.5) / len(day)))
+
+    def day_rule(day):
+        p = (day.rank(method="average") - 0.5) / len(day)
+        return p * 0 + sigma * np.asarray(inverse_cdf(p.to_numpy()))
+
+    return _per_day(x, day_rule)
 
 
 def winsorize(x, std=4.0):

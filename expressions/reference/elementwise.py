@@ -58,8 +58,7 @@ def _power(a: float, b: float) -> float:
 def _signed_power(a: float, b: float) -> float:
     if _nan_in(a, b):
         return NAN
-    magnitude = _power(builtins.abs(a), b)
-    return magnitude if a >= 0 else -magnitude
+    return float((a > 0) - (a < 0)) * _power(builtins.abs(a), b)
 
 
 def _divide(a: float, b: float) -> float:
