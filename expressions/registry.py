@@ -230,9 +230,8 @@ def markdown() -> str:
     ]
     for spec in operators():
         aliases = ", ".join(spec.aliases + ((spec.qlib_name,) if spec.qlib_name else ()))
-        lines.append(
-            f"| `{spec.name}` | `{spec.signature()}` | {aliases} | {spec.category} | {spec.doc} |"
-        )
+        doc = spec.doc.replace("|", "\\|")  # a bare '|' would split the table cell
+        lines.append(f"| `{spec.name}` | `{spec.signature()}` | {aliases} | {spec.category} | {doc} |")
     return "\n".join(lines) + "\n"
 
 
@@ -256,5 +255,9 @@ __all__ = [
 if __name__ == "__main__":
     import sys
 
+    # Run as __main__, this file is a second copy of the module: ask the imported one, which
+    # holds the declarations.
+    from expressions import registry as _declared
+
     if "--markdown" in sys.argv:
-        sys.stdout.write(markdown())
+        sys.stdout.write(_declared.markdown())
