@@ -277,7 +277,9 @@ class Store(BookkeepingQueries):
                 query = select(Alpha.hash, Simulation.settings_key, Simulation.params_key).join(
                     Simulation, Simulation.alpha_id == Alpha.id
                 )
-                found.update(t for t in connection.execute(query.where(Alpha.hash.in_(chunk))).tuples() if t in triples)
+                for row in connection.execute(query.where(Alpha.hash.in_(chunk))):
+                    if tuple(row) in triples:
+                        found.add(tuple(row))
         return found
 
     def top_simulations(

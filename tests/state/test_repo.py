@@ -1,0 +1,230 @@
+"""The Store's API on a real SQLite file: batches, lookups, top-k, PnL, bookkeeping, reset."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import numpy as np
+import pytest
+
+from state import Store, StoreError
+
+
+def item(canonical: str, *, settings_key: str = "s1", params_key: str = "p0", **overrides: object) -> dict:
+    base = {
+        "canonical": canonical,
+        "hash": hashlib.sha1(canonical.encode()).hexdigest(),
+        "origin": "ga",
+        "parents": [],
+        "generation": 3,
+        "settings_key": settings_key,
+        "settings": {"key": settings_key},
+        "params_key": params_key,
+        "params": {"key": params_key},
+        "status": "ok",
+        "error": None,
+        "metrics": {"sharpe": 1.0, "fitness": 0.5},
+        "daily_pnl": None,
+        "pnl_start": None,
+        "duration": 0.25,
+        "score": 0.5,
+    }
+    base.update(overrides)
+    return base
+
+
+def sha(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def store(tmp_sqlite: str) -> Store:
+    with Store(tmp_sqlite) as opened:
+        yield opened
+
+
+def test_record_batch_returns_one_id_per_item_and_is_idempotent(store: Store) -> None:
+    run = store.start_run("once")
+    batch = [item("a"), item("b"), item("a", settings_key="s2"), item("a")]
+    ids = store.record_batch(run, batch)
+    assert ids[0] == ids[3] and len(set(ids)) == 3
+    assert store.record_batch(run, batch) == ids
+    counts = store.counts()
+    assert (counts["alphas"], counts["simulations"]) == (2, 3)
+
+
+def test_metrics_round_trip_with_extras_and_nan(store: Store) -> None:
+    metrics = {"sharpe": 2.5, "returns": float("nan"), "days": 250.0, "net_sharpe": 2.1}
+    [sim_id] = store.record_batch(None, [item("x", metrics=metrics, score=-1.5, origin="llm", parents=["p1"])])
+    found = store.get_simulation(sim_id)
+    assert found["metrics"] == {"sharpe": 2.5, "days": 250, "score": -1.5, "net_sharpe": 2.1}
+    assert (found["canonical"], found["origin"], found["parents"], found["score"]) == ("x", "llm", ["p1"], -1.5)
+    assert found["settings"] == {"key": "s1"} and found["duration"] == 0.25
+    assert store.get_simulation(sim_id + 99) is None
+
+
+def test_alpha_keeps_its_first_origin(store: Store) -> None:
+    store.record_batch(None, [item("x", origin="seed")])
+    store.record_batch(None, [item("x", origin="lateral", settings_key="s2")])
+    alpha = store.get_alpha(sha("x"))
+    assert (alpha["origin"], alpha["simulations"]) == ("seed", 2)
+    assert store.get_alpha(alpha["id"])["canonical"] == "x"
+    assert store.get_alpha("nope") is None
+
+
+def test_a_bad_item_stores_nothing_of_its_batch(store: Store) -> None:
+    with pytest.raises(StoreError, match="batch item 1: pnl_start 'soon' is not a date"):
+        store.record_batch(None, [item("a"), item("b", pnl_start="soon")])
+    with pytest.raises(StoreError, match="batch item 0: origin 'gp' is not one of"):
+        store.record_batch(None, [item("a", origin="gp")])
+    with pytest.raises(StoreError, match="batch item 0: missing hash, status"):
+        store.record_batch(None, [{k: v for k, v in item("a").items() if k not in ("hash", "status")}])
+    clash = item("a", hash="not-the-sha")
+    store.record_batch(None, [item("a")])
+    with pytest.raises(StoreError, match="alpha hash not-the-sha not stored"):
+        store.record_batch(None, [item("c"), clash])
+    assert store.counts()["alphas"] == 1 and store.get_alpha(sha("c")) is None
+
+
+def test_pnl_series_round_trip(store: Store) -> None:
+    pnl = np.array([1.0, np.nan, -2.5, 3.25])
+    ids = store.record_batch(
+        None,
+        [
+            item("a", daily_pnl=pnl, pnl_start=date(2020, 1, 2), pnl_dtype="float64"),
+            item("b", daily_pnl=pnl, pnl_start=np.datetime64("2021-03-04")),
+            item("c"),
+        ],
+    )
+    series = store.pnl_series(ids + [999])
+    assert sorted(series) == ids[:2]
+    start, values = series[ids[0]]
+    assert start == date(2020, 1, 2)
+    np.testing.assert_array_equal(values, pnl)
+    assert series[ids[1]][0] == date(2021, 3, 4)
+
+
+def test_simulated_lookups(store: Store) -> None:
+    store.record_batch(None, [item("a"), item("b", status="error", error="boom", metrics={})])
+    keys = [sha("a"), sha("b"), sha("c"), (sha("a"), "s1", "p0"), (sha("a"), "s2", "p0"), (sha("b"), "s1", "p0")]
+    assert store.simulated_keys(keys) == {sha("a"), sha("b"), (sha("a"), "s1", "p0"), (sha("b"), "s1", "p0")}
+    assert store.is_simulated(sha("a"), "s1", "p0")
+    assert not store.is_simulated(sha("a"), "s1", "p1")
+    assert store.simulated_keys([]) == set()
+
+
+def test_top_simulations_ranks_and_filters(store: Store) -> None:
+    store.record_batch(
+        None,
+        [
+            item("a", score=3.0, metrics={"sharpe": 0.5, "fitness": 2.0}),
+            item("b", score=2.0, metrics={"sharpe": 2.0, "fitness": 0.1}, origin="llm"),
+            item("c", score=1.0, metrics={"sharpe": 1.5, "fitness": 1.0}, settings_key="s9"),
+            item("d", score=None, metrics={"sharpe": 9.0}),
+            item("e", score=9.0, status="error", error="x"),
+            item("f", score=-4.0, metrics={"sharpe": -2.0}),
+        ],
+    )
+    canon = lambda found: [row["canonical"] for row in found]  # noqa: E731
+    assert canon(store.top_simulations(3)) == ["a", "b", "c"]
+    assert canon(store.top_simulations(10, min_sharpe=1.0)) == ["b", "c"]
+    assert canon(store.top_simulations(10, min_fitness=1.0)) == ["a", "c"]
+    assert canon(store.top_simulations(10, origin="llm")) == ["b"]
+    assert canon(store.top_simulations(10, settings_key="s9")) == ["c"]
+    assert canon(store.top_simulations(1, metric="sharpe")) == ["d"]
+    assert canon(store.top_simulations(1, ascending=True)) == ["f"]
+    assert canon(store.top_simulations(1, status=None)) == ["e"]
+    with pytest.raises(StoreError, match="unknown metric 'sharp' to rank by"):
+        store.top_simulations(metric="sharp")
+
+
+def test_checkpoints_latest_per_run_and_pruned(store: Store) -> None:
+    first, second = store.start_run("run"), store.start_run("run")
+    assert store.load_checkpoint() is None
+    for generation in range(7):
+        store.save_checkpoint(first, generation, [f"g{generation}"], ["h"], {"state": [1, 2]}, keep=3)
+    store.save_checkpoint(second, 0, ["other"], [], {})
+    assert store.load_checkpoint()["population"] == ["other"]
+    latest = store.load_checkpoint(first)
+    assert (latest["generation"], latest["population"], latest["rng_state"]) == (6, ["g6"], {"state": [1, 2]})
+    assert store.counts()["checkpoints"] == 4
+
+
+def test_bandit_and_key_values_replace(store: Store) -> None:
+    assert store.load_bandit("settings") is None and store.load_value("fleet", "none") == "none"
+    store.save_bandit("settings", {"counts": [1, 2]})
+    store.save_bandit("settings", {"counts": [3, 4]})
+    store.save_value("fleet", {"model": "qwen", "down": 1})
+    store.save_value("fleet", [1, 2])
+    assert store.load_bandit("settings") == {"counts": [3, 4]}
+    assert store.load_value("fleet") == [1, 2]
+
+
+def test_submissions_and_os_metrics(store: Store) -> None:
+    [sim_id] = store.record_batch(None, [item("a", metrics={"sharpe": 1.8, "fitness": 1.1})])
+    checks = [{"name": "LOW_SHARPE", "result": "PASS", "limit": 1.25, "value": 1.8}]
+    store.record_submission(sim_id, checks, destination="file:out.json", os_metrics={"sharpe": 0.9})
+    [found] = store.submissions()
+    assert (found["canonical"], found["checks"], found["sharpe"], found["os_metrics"]) == (
+        "a",
+        checks,
+        1.8,
+        {"sharpe": 0.9},
+    )
+    assert found["destination"] == "file:out.json" and found["submitted"] is not None
+    with pytest.raises(StoreError, match="no simulation with id 77 to submit"):
+        store.record_submission(77, [])
+
+
+def test_llm_stats_hand_computed(store: Store) -> None:
+    store.record_llm_call("small", 1.0, True, n_valid=3, n_invalid=1, n_duplicate=1, prompt_id="p")
+    store.record_llm_call("small", 2.0, True, n_valid=2)
+    store.record_llm_call("small", 6.0, False, error="timeout")
+    store.record_llm_call("big", 0.5, False, error="out of memory")
+    assert store.llm_stats() == [
+        {"model": "big", "calls": 1, "ok": 0, "failed": 1, "mean_latency": 0.5, "valid": 0, "invalid": 0, "duplicate": 0},
+        {"model": "small", "calls": 3, "ok": 2, "failed": 1, "mean_latency": 3.0, "valid": 5, "invalid": 1, "duplicate": 1},
+    ]
+
+
+def test_counts_hand_computed_and_reset(store: Store) -> None:
+    run = store.start_run("run")
+    store.record_batch(run, [item("a"), item("b", origin="llm"), item("b", settings_key="s2", status="error")])
+    store.save_checkpoint(run, 4, [], [], {})
+    store.save_bandit("b", {})
+    counts = store.counts()
+    assert counts["alphas"] == 2 and counts["simulations"] == 3 and counts["errors"] == 1 and counts["ok"] == 2
+    assert counts["by_origin"] == {"ga": 1, "llm": 1} and counts["latest_generation"] == 4 and counts["runs"] == 1
+    removed = store.reset()
+    assert removed["alphas"] == 2 and removed["simulations"] == 3 and removed["bandit_state"] == 1
+    assert store.counts()["simulations"] == 0 and store.load_bandit("b") is None
+    store.record_batch(None, [item("a")])
+    assert store.counts()["alphas"] == 1
+
+
+def test_runs_heartbeat_with_an_injected_clock(tmp_sqlite: str) -> None:
+    now = [1_000_000.0]
+    store = Store(tmp_sqlite, clock=lambda: now[0])
+    run = store.start_run("run", pid=123, host="box")
+    now[0] += 42.0
+    assert store.get_run(run)["heartbeat_age_s"] == pytest.approx(42.0)
+    store.heartbeat(run)
+    assert store.get_run(run)["heartbeat_age_s"] == pytest.approx(0.0)
+    store.end_run(run, "stopped")
+    found = store.runs()[0]
+    assert (found["status"], found["pid"], found["host"], found["ended"] is not None) == ("stopped", 123, "box", True)
+    with pytest.raises(StoreError, match="no run with id 9"):
+        store.heartbeat(9)
+
+
+def test_opening_errors_name_the_problem(tmp_path) -> None:  # noqa: ANN001
+    with pytest.raises(StoreError, match=r"no store at .*absent.db \(check --db\)"):
+        Store(f"sqlite:///{tmp_path / 'absent.db'}", create=False)
+    with pytest.raises(StoreError, match="folder .*missing does not exist"):
+        Store(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    with pytest.raises(StoreError, match="bad database URL 'not a url'"):
+        Store("not a url")
+    with pytest.raises(StoreError, match="no database driver"):
+        Store("nosuchdb://localhost/x")
+    assert not (tmp_path / "absent.db").exists()

@@ -1,0 +1,88 @@
+"""Schema versions: a fresh store, a hand-made v1 store migrated, newer and foreign databases refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from state import SCHEMA_VERSION, SchemaVersionError, Store
+
+# The v1 tables as alphaminer 0.0 wrote them (frozen here on purpose: the migration must keep
+# working on real old files even when the models change).
+V1_SCHEMA = """
+CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (1, 1);
+CREATE TABLE runs (id INTEGER PRIMARY KEY, mode VARCHAR(32) NOT NULL, pid INTEGER NOT NULL,
+  host VARCHAR(255) NOT NULL, started DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+  heartbeat DATETIME, ended DATETIME, status VARCHAR(32) NOT NULL);
+CREATE TABLE daemon_lock (id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+  acquired DATETIME);
+INSERT INTO daemon_lock VALUES (1, NULL, NULL);
+CREATE TABLE alphas (id INTEGER PRIMARY KEY, canonical TEXT NOT NULL UNIQUE, hash VARCHAR(64) NOT NULL UNIQUE,
+  origin VARCHAR(16) NOT NULL, parents JSON NOT NULL, generation INTEGER,
+  created DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL);
+CREATE TABLE simulations (id INTEGER PRIMARY KEY, alpha_id INTEGER NOT NULL REFERENCES alphas (id),
+  run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL, settings_key TEXT NOT NULL, settings JSON NOT NULL,
+  params_key TEXT NOT NULL, params JSON NOT NULL, status VARCHAR(8) NOT NULL, error TEXT,
+  sharpe FLOAT, returns FLOAT, turnover FLOAT, fitness FLOAT, margin FLOAT, drawdown FLOAT, ic FLOAT,
+  rank_ic FLOAT, long_count FLOAT, short_count FLOAT, days INTEGER, score FLOAT, extra_metrics JSON,
+  daily_pnl BLOB, pnl_start DATE, duration FLOAT, created DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL,
+  CONSTRAINT uq_simulation_triple UNIQUE (alpha_id, settings_key, params_key));
+INSERT INTO alphas (id, canonical, hash, origin, parents, generation) VALUES (1, 'rank(close)', 'h1', 'seed', '[]', 0);
+INSERT INTO simulations (alpha_id, settings_key, settings, params_key, params, status, sharpe, score)
+  VALUES (1, 's', '{}', 'p', '{}', 'ok', 1.25, 0.75);
+"""
+
+
+def _sqlite(path: Path, script: str) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.executescript(script)
+
+
+def test_fresh_store_has_the_current_version(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert Store(url).schema_version == SCHEMA_VERSION
+    assert Store(url).schema_version == SCHEMA_VERSION
+
+
+def test_a_v1_store_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _sqlite(path, V1_SCHEMA)
+    store = Store(f"sqlite:///{path}")
+    assert store.schema_version == 1
+    [old] = store.top_simulations(1)
+    assert (old["canonical"], old["metrics"]["sharpe"], old["os_metrics"]) == ("rank(close)", 1.25, None)
+    store.record_submission(old["id"], [], os_metrics={"sharpe": 0.5})
+    store.save_value("fleet", {"ok": True})
+    assert store.submissions()[0]["os_metrics"] == {"sharpe": 0.5} and store.load_value("fleet") == {"ok": True}
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    assert Store(f"sqlite:///{path}").schema_version == SCHEMA_VERSION
+
+
+def test_a_newer_store_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    Store(f"sqlite:///{path}").close()
+    _sqlite(path, f"UPDATE schema_version SET version = {SCHEMA_VERSION + 1}")
+    message = f"database schema v{SCHEMA_VERSION + 1} is newer than this alphaminer (v{SCHEMA_VERSION}); upgrade"
+    with pytest.raises(SchemaVersionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION + 1,)
+
+
+def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    _sqlite(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    with pytest.raises(SchemaVersionError, match=r"is not an alphaminer store \(it has tables customers"):
+        Store(f"sqlite:///{path}")
+
+
+def test_a_version_without_migration_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "ancient.db"
+    Store(f"sqlite:///{path}").close()
+    _sqlite(path, "UPDATE schema_version SET version = 0")
+    with pytest.raises(SchemaVersionError, match="database schema v0 is too old to migrate"):
+        Store(f"sqlite:///{path}")
