@@ -1,0 +1,185 @@
+"""Every time-series and Qlib operator in REGISTRY against its slow reference twin.
+
+Table-driven (bottleneck style): one test over REGISTRY x windows on small random panels with
+NaNs, ties (rounded values) and constant stretches; hypothesis arrays for a few; hand-computed
+cases for the definitions that are ours (ts_rank, ts_arg_max, hump, trade_when, ...).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from expressions.registry import operators
+from expressions.types import Scalar, Series, Text
+
+T, N = 60, 7
+WINDOWS = (*range(1, 13), 30, T, T + 5)
+# Ops whose definitions need a minimum window (Qlib raises below it).
+MIN_WINDOW = {"qlib_skew": 3, "qlib_kurt": 4}
+EXTRA = {"qlib_quantile": (0.3,), "ts_decay_exp_window": (0.7,)}
+
+SPECS = [
+    s
+    for s in operators()
+    if s.category in ("time_series", "qlib") and s.reference is not None
+]
+
+
+def make_panel(seed: int, t: int = T, n: int = N) -> np.ndarray:
+    """Rounded normals (ties), ~10% NaNs, one constant stretch, one all-NaN stretch."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.normal(size=(t, n)), 1)
+    x[rng.random((t, n)) < 0.1] = np.nan
+    x[10:25, 0] = 1.5
+    x[30:42, 1] = np.nan
+    x[5:20, 2] = np.round(x[5:20, 2] * 1e3 + 1e4, 1)  # price-like level
+    return x
+
+
+def call(spec, series, window):
+    n_series = sum(1 for a in spec.args if issubclass(a, Series) or a is Scalar)
+    args = list(series[:n_series])
+    if any(a.__name__ == "Window" for a in spec.args):
+        args.append(window)
+    args.extend(EXTRA.get(spec.name, ()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(spec.fn(*args)), np.asarray(spec.reference(*args))
+
+
+def assert_matches(spec, got, want, window, x):
+    assert got.dtype == np.float64 and got.shape == want.shape, (
+        f"{spec.name} window={window}: dtype/shape {got.dtype}{got.shape} vs {want.shape}"
+    )
+    close = np.isclose(got, want, rtol=1e-7, atol=1e-9, equal_nan=True)
+    if not close.all():
+        t, j = np.argwhere(~close)[0]
+        lo = max(0, t - window + 1)
+        raise AssertionError(
+            f"{spec.name} window={window} shape={x.shape}: {int((~close).sum())} mismatches; "
+            f"first at [t={t}, col={j}]: got {got[t, j]!r}, reference {want[t, j]!r}; "
+            f"window values {x[lo:t + 1, j].tolist()}"
+        )
+
+
+@pytest.fixture(scope="module")
+def panels():
+    return make_panel(1), make_panel(2), make_panel(3)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_matches_reference_on_every_window(spec, panels):
+    before = [p.copy() for p in panels]
+    frozen = [p.copy() for p in panels]
+    for p in frozen:
+        p.flags.writeable = False  # cached evaluator results are read-only
+    for window in WINDOWS:
+        if window < MIN_WINDOW.get(spec.name, 1):
+            continue
+        got, want = call(spec, frozen, window)
+        assert_matches(spec, got, want, window, panels[0])
+    for p, b in zip(panels, before):
+        np.testing.assert_array_equal(p, b, err_msg=f"{spec.name} modified its input")
+
+
+HYPOTHESIS_OPS = ("ts_mean", "ts_std_dev", "ts_rank", "ts_corr", "ts_max", "qlib_slope", "ts_decay_linear")
+values = st.one_of(st.just(np.nan), st.floats(-1e3, 1e3, allow_nan=False).map(lambda v: round(v, 2)))
+
+
+@pytest.mark.parametrize("name", HYPOTHESIS_OPS)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_matches_reference_on_hypothesis_arrays(name, data):
+    spec = next(s for s in SPECS if s.name == name)
+    shape = (data.draw(st.integers(1, 25)), data.draw(st.integers(1, 4)))
+    x = data.draw(arrays(np.float64, shape, elements=values))
+    y = data.draw(arrays(np.float64, shape, elements=values))
+    window = data.draw(st.integers(1, 30))
+    got, want = call(spec, (x, y, x), window)
+    assert_matches(spec, got, want, window, x)
+
+
+def test_large_value_leaving_the_window_leaves_no_residue():
+    x = np.array([[1e15], [1.0], [2.0], [3.0], [4.0]])
+    got = REG("ts_sum").fn(x, 2)
+    np.testing.assert_array_equal(got[2:, 0], [3.0, 5.0, 7.0])
+
+
+def test_variance_of_constant_window_is_exactly_zero_after_large_values():
+    x = np.array([[1e8], [3.0], [0.1], [0.1], [0.1]])
+    assert REG("ts_std_dev").fn(x, 3)[4, 0] == 0.0
+    assert np.isnan(REG("ts_zscore").fn(x, 3)[4, 0])
+
+
+def REG(name):
+    return next(s for s in operators() if s.name == name)
+
+
+# Hand-computed cases for the definitions this project chose (column vectors, one instrument).
+HAND = [
+    ("ts_rank", ([3, 1, 2, 2],), 4, [np.nan, np.nan, np.nan, (1 + 0.5) / 3]),
+    ("ts_rank", ([5, 7],), 1, [0.5, 0.5]),
+    ("ts_arg_max", ([1, 4, 2, 4],), 4, [np.nan, np.nan, np.nan, 0]),
+    ("ts_arg_min", ([1, 4, 2, 4],), 3, [np.nan, np.nan, 2, 1]),
+    ("ts_decay_linear", ([1, 2, 4],), 3, [np.nan, np.nan, (1 + 4 + 12) / 6]),
+    ("ts_delta", ([1, 2, 4],), 2, [np.nan, np.nan, 3]),
+    ("ts_count_nans", ([1, np.nan, np.nan, 4],), 3, [np.nan, np.nan, 2, 2]),
+    ("ts_backfill", ([1, np.nan, np.nan, np.nan],), 3, [1, 1, 1, np.nan]),
+    ("last_diff_value", ([1, 2, 2, 2],), 3, [np.nan, 1, 1, np.nan]),
+    ("days_from_last_change", ([1, 1, np.nan, 2, 2],), None, [0, 1, np.nan, 0, 1]),
+    ("trade_when", ([1, 0, 0, 1], [5, 6, 7, 8], [0, 0, 1, 0]), None, [5, 5, np.nan, 8]),
+    ("qlib_idxmax", ([1, 3, 3, 2],), 3, [1, 2, 2, 1]),
+    ("qlib_idxmin", ([2, np.nan, 1],), 3, [1, 2, 2]),
+    ("qlib_rank", ([1, 1, 2],), 3, [1.0, 0.75, 1.0]),
+    ("qlib_wma", ([2, 4],), 2, [2 * 1 / 1, (2 * 1 / 3 + 4 * 2 / 3) / 2]),
+    ("qlib_mean", ([np.nan, 2, 4],), 2, [np.nan, 2, 3]),
+    ("qlib_count", ([np.nan, 2, 4],), 2, [0, 1, 2]),
+    ("qlib_ref", ([1, 2, 3],), -1, [2, 3, np.nan]),
+    ("qlib_resi", ([1, 2, 4],), 3, [np.nan, 0.0, 4 - (1.5 * 3 - 0.0 + (7 / 3 - 1.5 * 2))]),
+]
+
+
+@pytest.mark.parametrize("name, columns, window, expected", HAND, ids=[h[0] for h in HAND])
+def test_hand_computed_case(name, columns, window, expected):
+    arrays_ = [np.array(c, dtype=float)[:, None] for c in columns]
+    args = arrays_ + ([window] if window is not None else [])
+    got = REG(name).fn(*args)[:, 0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_hump_keeps_yesterday_unless_the_move_is_large():
+    x = np.array([[1.0, -1.0], [1.01, -1.0], [1.5, -1.0]])
+    got = REG("hump").fn(x, hump=0.01)  # limits: 0.02, 0.0201, 0.025
+    np.testing.assert_array_equal(got[:, 0], [1.0, 1.0, 1.5])
+
+
+def test_ts_quantile_gaussian_is_the_normal_quantile_of_the_midpoint_rank():
+    x = np.array([[1.0], [2.0], [3.0], [4.0]])
+    got = REG("ts_quantile").fn(x, 4)[3, 0]
+    assert got == pytest.approx(1.1503493803760083, rel=1e-12)  # NormalDist().inv_cdf(3.5 / 4)
+
+
+@pytest.mark.parametrize("name", ["ts_mean", "ts_rank", "ts_corr", "qlib_mean"])
+def test_bad_window_is_a_clear_error(name):
+    from expressions.errors import EvaluationError
+
+    spec = REG(name)
+    series = [np.ones((3, 2))] * sum(1 for a in spec.args if issubclass(a, Series))
+    with pytest.raises(EvaluationError, match="window"):
+        spec.fn(*series, -1 if name.startswith("qlib") else 0)
+
+
+def test_text_params_are_validated():
+    from expressions.errors import EvaluationError
+
+    assert REG("ts_quantile").params[0].type is Text
+    with pytest.raises(EvaluationError, match="driver"):
+        REG("ts_quantile").fn(np.ones((3, 2)), 2, driver="poisson")
+    with pytest.raises(EvaluationError, match="rettype"):
+        REG("ts_regression").fn(np.ones((3, 2)), np.ones((3, 2)), 2, rettype=5)
