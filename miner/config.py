@@ -68,7 +68,7 @@ class BanditConfig:
     policy: str = "ucb1"
     factored: bool = False
     reward: str = "default"
-    batch: int = 10
+    batch: int = 5
     space: dict[str, list[Any]] = dataclasses.field(
         default_factory=lambda: {"neutralization": ["MARKET", "SECTOR", "INDUSTRY"], "truncation": [0.05, 0.08]}
     )

@@ -35,7 +35,7 @@ class NoHooks:
 
     def start(self, description: str, total: int) -> None: ...
 
-    def advance(self, n: int = 1) -> None: ...
+    def advance(self, done: int = 1, total: int | None = None) -> None: ...
 
     def generation_done(self, generation: int, best: float | None) -> None: ...
 
@@ -121,7 +121,8 @@ def open_context(config: MinerConfig, panel: Panel, panel_source: Any, *, mode: 
     store = store or Store(config.db)
     run_id = store.start_run(mode)
     base = SimulationSettings.from_dict(config.settings)
-    executor = make_executor(config.executor.kind, panel_source, workers=config.executor.workers,
+    executor = make_executor(config.executor.kind, panel if config.executor.kind == "local" else panel_source,
+                             workers=config.executor.workers,
                              scheduler=config.executor.scheduler)
     pset = build_pset_for(config, panel)
     ctx = MiningContext(

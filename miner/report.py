@@ -9,8 +9,6 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-SHOWN_SETTINGS = ("universe", "neutralization", "truncation", "decay", "delay")
-
 
 def best_rows(store: Any, k: int) -> list[dict[str, Any]]:
     """The top ``k`` simulations by score as plain rows (id, expression, settings, figures)."""
@@ -71,16 +69,28 @@ def _fmt(value: Any, spec: str = ".2f") -> str:
 
 
 def settings_text(settings: dict[str, Any]) -> str:
-    return " ".join(f"{k}={settings[k]}" for k in SHOWN_SETTINGS if k in settings)
+    """Compact BRAIN-style settings: ``TOP500 MARKET t=0.08 decay=0 d1``."""
+    parts = [str(settings.get("universe", "")), str(settings.get("neutralization", ""))]
+    if "truncation" in settings:
+        parts.append(f"t={settings['truncation']:g}")
+    if "decay" in settings:
+        parts.append(f"decay={settings['decay']}")
+    if "delay" in settings:
+        parts.append(f"d{settings['delay']}")
+    return " ".join(p for p in parts if p)
 
 
 def print_best(rows: list[dict[str, Any]], console: Console | None = None) -> None:
-    table = Table(title="best alphas (in-sample)")
-    for column in ("id", "expression", "settings", "sharpe", "fitness", "turnover", "score"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="best alphas (in-sample)", expand=False)
+    table.add_column("id", justify="right")
+    table.add_column("expression / settings / params", overflow="fold", ratio=1)
+    for column in ("sharpe", "fitness", "turnover", "score"):
+        table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(str(row["id"]), row["expression"], settings_text(row["settings"]), _fmt(row["sharpe"]),
-                      _fmt(row["fitness"]), _fmt(row["turnover"], ".1%"), _fmt(row["score"]))
+        params = " ".join(f"{k.split('.')[-1]}={v}" for k, v in sorted(row["params"].items()))
+        described = f"{row['expression']}\n[dim]{settings_text(row['settings'])} {params}[/dim]"
+        table.add_row(str(row["id"]), described, _fmt(row["sharpe"]), _fmt(row["fitness"]),
+                      _fmt(row["turnover"], ".1%"), _fmt(row["score"]))
     (console or Console()).print(table)
 
 

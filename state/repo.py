@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from state import repo_rows as rows
 from state.codec import decode_pnl
-from state.db import DEFAULT_URL, make_engine, parse_url, read_transaction, sqlite_path, write_transaction
+from state.db import DEFAULT_URL, make_engine, parse_url, read_transaction, single_read, sqlite_path, write_transaction
 from state.errors import StoreError
 from state.models import METRIC_COLUMNS, Alpha, DaemonLock, Run, Simulation
 from state.repo_bookkeeping import BookkeepingQueries
@@ -121,13 +121,13 @@ class Store(BookkeepingQueries):
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         """The run's row as a dict (``heartbeat_age_s`` added), or None."""
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             row = connection.execute(select(Run).where(Run.id == run_id)).mappings().first()
         return None if row is None else self._run_dict(row)
 
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         """The most recent runs, newest first."""
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             found = connection.execute(select(Run).order_by(Run.id.desc()).limit(limit)).mappings().all()
         return [self._run_dict(row) for row in found]
 
@@ -144,7 +144,7 @@ class Store(BookkeepingQueries):
 
     def lock_holder(self) -> dict[str, Any] | None:
         """The run holding the daemon lock (as ``get_run`` returns it), or None when free."""
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             return self._holder(connection)
 
     def _holder(self, connection: Connection) -> dict[str, Any] | None:
@@ -211,22 +211,15 @@ class Store(BookkeepingQueries):
         first_by_hash: dict[str, dict[str, Any]] = {}
         for item in items:
             first_by_hash.setdefault(item["hash"], rows.alpha_row(item))
-        ids = self._ids_by_hash(connection, list(first_by_hash))
-        new = [row for key, row in first_by_hash.items() if key not in ids]
-        if new:
-            connection.execute(_insert_ignoring_duplicates(connection, Alpha), new)
-            ids.update(self._ids_by_hash(connection, [row["hash"] for row in new]))
-        lost = [key for key in first_by_hash if key not in ids]
+        ids = _insert_new(connection, Alpha, list(first_by_hash.values()), (Alpha.hash, Alpha.id))
+        known = {key: id_ for key, id_ in ids}
+        missing = [key for key in first_by_hash if key not in known]
+        for chunk in _chunks(missing):
+            known.update((key, id_) for key, id_ in connection.execute(select(Alpha.hash, Alpha.id).where(Alpha.hash.in_(chunk))))
+        lost = [key for key in first_by_hash if key not in known]
         if lost:
             raise StoreError(f"alpha hash {lost[0]} not stored: its canonical text is already stored under another hash")
-        return ids
-
-    @staticmethod
-    def _ids_by_hash(connection: Connection, hashes: list[str]) -> dict[str, int]:
-        ids: dict[str, int] = {}
-        for chunk in _chunks(hashes):
-            ids.update((key, id_) for key, id_ in connection.execute(select(Alpha.hash, Alpha.id).where(Alpha.hash.in_(chunk))))
-        return ids
+        return known
 
     def _insert_simulations(self, connection: Connection, sim_rows: list[dict[str, Any]]) -> list[int]:
         def triple(row: dict[str, Any]) -> tuple[int, str, str]:
@@ -235,16 +228,15 @@ class Store(BookkeepingQueries):
         first_by_triple: dict[tuple[int, str, str], dict[str, Any]] = {}
         for row in sim_rows:
             first_by_triple.setdefault(triple(row), row)
-        unique_rows = list(first_by_triple.values())
-        connection.execute(_insert_ignoring_duplicates(connection, Simulation), unique_rows)
-        alpha_ids = sorted({row["alpha_id"] for row in sim_rows})
-        ids: dict[tuple[int, str, str], int] = {}
-        for chunk in _chunks(alpha_ids):
-            query = select(Simulation.alpha_id, Simulation.settings_key, Simulation.params_key, Simulation.id)
-            for alpha_id, settings_key, params_key, sim_id in connection.execute(
-                query.where(Simulation.alpha_id.in_(chunk))
+        key_columns = (Simulation.alpha_id, Simulation.settings_key, Simulation.params_key)
+        inserted = _insert_new(connection, Simulation, list(first_by_triple.values()), (*key_columns, Simulation.id))
+        ids = {(alpha_id, settings_key, params_key): id_ for alpha_id, settings_key, params_key, id_ in inserted}
+        existing = sorted({key[0] for key in first_by_triple if key not in ids})
+        for chunk in _chunks(existing):
+            for alpha_id, settings_key, params_key, id_ in connection.execute(
+                select(*key_columns, Simulation.id).where(Simulation.alpha_id.in_(chunk))
             ):
-                ids[(alpha_id, settings_key, params_key)] = sim_id
+                ids.setdefault((alpha_id, settings_key, params_key), id_)
         return [ids[triple(row)] for row in sim_rows]
 
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002
@@ -255,7 +247,7 @@ class Store(BookkeepingQueries):
             .where(Alpha.hash == hash, Simulation.settings_key == settings_key, Simulation.params_key == params_key)
             .limit(1)
         )
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             return connection.scalar(query) is not None
 
     def simulated_keys(self, keys: Iterable[str | Triple]) -> set[str | Triple]:
@@ -280,6 +272,21 @@ class Store(BookkeepingQueries):
                 for row in connection.execute(query.where(Alpha.hash.in_(chunk))):
                     if tuple(row) in triples:
                         found.add(tuple(row))
+        return found
+
+    def lookup_simulations(self, triples: Iterable[Triple]) -> dict[Triple, dict[str, Any]]:
+        """Stored simulations for ``(hash, settings_key, params_key)`` triples, as
+        ``get_simulation``-style dicts (id, score, metrics, status, error; no PnL). Missing
+        triples are absent from the result: this is how the miner never simulates twice."""
+        wanted = {tuple(t) for t in triples}
+        found: dict[Triple, dict[str, Any]] = {}
+        with single_read(self.engine) as connection:
+            for chunk in _chunks(sorted({t[0] for t in wanted})):
+                query = self._summary_query().where(Alpha.hash.in_(chunk))
+                for row in connection.execute(query).mappings():
+                    key = (row["hash"], row["settings_key"], row["params_key"])
+                    if key in wanted:
+                        found[key] = self._simulation_dict(row)
         return found
 
     def top_simulations(
@@ -313,7 +320,7 @@ class Store(BookkeepingQueries):
                 conditions.append(condition())
         order = column.asc() if ascending else column.desc()
         query = self._summary_query().where(and_(*conditions)).order_by(order, Simulation.id).limit(k)
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             return [self._simulation_dict(row) for row in connection.execute(query).mappings()]
 
     @staticmethod
@@ -330,7 +337,7 @@ class Store(BookkeepingQueries):
 
     def get_simulation(self, sim_id: int) -> dict[str, Any] | None:
         """One simulation with its alpha's canonical text, hash and origin (no PnL), or None."""
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             row = connection.execute(self._summary_query().where(Simulation.id == sim_id)).mappings().first()
         return None if row is None else self._simulation_dict(row)
 
@@ -358,13 +365,25 @@ class Store(BookkeepingQueries):
         return found
 
 
-def _insert_ignoring_duplicates(connection: Connection, model: type) -> Any:
-    """INSERT that skips rows hitting a unique constraint (a concurrent writer got there first)."""
+def _insert_new(connection: Connection, model: type, values: list[dict[str, Any]], returning: tuple) -> list[tuple]:
+    """INSERT the rows that hit no unique constraint; returns ``returning`` of the inserted ones.
+
+    SQLite and PostgreSQL do it in one multi-row ``INSERT ... ON CONFLICT DO NOTHING
+    RETURNING`` (rows a concurrent writer stored first are skipped, not an error); other
+    databases insert the rows whose ``returning[0]`` value is not stored yet and return [], so the
+    caller reads every id back.
+    """
     table = model.__table__
-    if connection.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        return insert(table)
-    return dialect_insert(table).on_conflict_do_nothing()
+    if connection.dialect.name in ("sqlite", "postgresql"):
+        if connection.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        statement = dialect_insert(table).on_conflict_do_nothing().returning(*returning)
+        return [tuple(row) for row in connection.execute(statement, values)]
+    key = returning[0]
+    stored = set(connection.scalars(select(key).where(key.in_({row[key.key] for row in values}))))
+    fresh = [row for row in values if row[key.key] not in stored]
+    if fresh:
+        connection.execute(insert(table), fresh)
+    return []
