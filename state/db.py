@@ -27,6 +27,7 @@ from state.errors import StoreError
 DEFAULT_URL = "sqlite:///alphaminer.db"
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "alphaminer_write"
+_SINGLE_READ = "alphaminer_single_read"
 
 
 def parse_url(url: str) -> URL:
@@ -71,8 +72,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = "IMMEDIATE" if connection.get_execution_options().get(_WRITE) else "DEFERRED"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        if options.get(_SINGLE_READ):
+            return  # one statement in autocommit mode is its own consistent snapshot
+        connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if options.get(_WRITE) else 'DEFERRED'}")
 
 
 @contextmanager
@@ -88,4 +91,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection inside a read transaction: one consistent snapshot (SQLite WAL: never blocks)."""
     with engine.connect() as connection, connection.begin():
+        yield connection
+
+
+@contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for ONE read statement (SQLite: no BEGIN/COMMIT round trip; the statement is
+    atomic by itself). Use ``read_transaction`` when several statements must agree."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_SINGLE_READ: True})
         yield connection

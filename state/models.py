@@ -32,7 +32,7 @@ METRIC_COLUMNS = (
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON(none_as_null=True), list[Any]: JSON(none_as_null=True)}
 
 
 class SchemaVersion(Base):
@@ -77,9 +77,9 @@ class Simulation(Base):
     __tablename__ = "simulations"
     __table_args__ = (
         UniqueConstraint("alpha_id", "settings_key", "params_key", name="uq_simulation_triple"),
+        # Only the default ranking is indexed: every index on a random-valued column dirties
+        # ~one page per inserted row, and record_batch throughput is what the daemon lives on.
         Index("ix_simulations_status_score", "status", "score"),
-        Index("ix_simulations_status_sharpe", "status", "sharpe"),
-        Index("ix_simulations_status_fitness", "status", "fitness"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     alpha_id: Mapped[int] = mapped_column(ForeignKey("alphas.id"))
@@ -157,5 +157,5 @@ class KeyValue(Base):
 
     __tablename__ = "key_values"
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON(none_as_null=True))
     updated: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())

@@ -24,6 +24,8 @@ from sqlalchemy import Connection, Select, and_, exists, func, insert, select, u
 from sqlalchemy.exc import DBAPIError
 
 from state import repo_rows as rows
+from state.repo_batch import chunks as _chunks
+from state.repo_batch import write_batch_locked, write_batch_returning
 from state.codec import decode_pnl
 from state.db import DEFAULT_URL, make_engine, parse_url, read_transaction, single_read, sqlite_path, write_transaction
 from state.errors import StoreError
@@ -31,15 +33,9 @@ from state.models import METRIC_COLUMNS, Alpha, DaemonLock, Run, Simulation
 from state.repo_bookkeeping import BookkeepingQueries
 from state.schema import ensure_schema
 
-_CHUNK = 500  # bound on IN (...) list sizes: far below every driver's parameter limit
 _SUMMARY_COLUMNS = [c for c in Simulation.__table__.c if c.name != "daily_pnl"]
 
 Triple = tuple[str, str, str]
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class Store(BookkeepingQueries):
@@ -199,45 +195,19 @@ class Store(BookkeepingQueries):
             rows.check_item(item, index)
         if not items:
             return []
-        with write_transaction(self.engine) as connection:
-            alpha_ids = self._upsert_alphas(connection, items)
-            sim_rows = [
+        alphas: dict[str, dict[str, Any]] = {}
+        for item in items:
+            alphas.setdefault(item["hash"], rows.alpha_row(item))
+
+        def make_sims(alpha_ids: dict[str, int]) -> list[dict[str, Any]]:
+            return [
                 rows.simulation_row(item, alpha_ids[item["hash"]], run_id, f"batch item {index}")
                 for index, item in enumerate(items)
             ]
-            return self._insert_simulations(connection, sim_rows)
 
-    def _upsert_alphas(self, connection: Connection, items: Sequence[dict[str, Any]]) -> dict[str, int]:
-        first_by_hash: dict[str, dict[str, Any]] = {}
-        for item in items:
-            first_by_hash.setdefault(item["hash"], rows.alpha_row(item))
-        ids = _insert_new(connection, Alpha, list(first_by_hash.values()), (Alpha.hash, Alpha.id))
-        known = {key: id_ for key, id_ in ids}
-        missing = [key for key in first_by_hash if key not in known]
-        for chunk in _chunks(missing):
-            known.update((key, id_) for key, id_ in connection.execute(select(Alpha.hash, Alpha.id).where(Alpha.hash.in_(chunk))))
-        lost = [key for key in first_by_hash if key not in known]
-        if lost:
-            raise StoreError(f"alpha hash {lost[0]} not stored: its canonical text is already stored under another hash")
-        return known
-
-    def _insert_simulations(self, connection: Connection, sim_rows: list[dict[str, Any]]) -> list[int]:
-        def triple(row: dict[str, Any]) -> tuple[int, str, str]:
-            return row["alpha_id"], row["settings_key"], row["params_key"]
-
-        first_by_triple: dict[tuple[int, str, str], dict[str, Any]] = {}
-        for row in sim_rows:
-            first_by_triple.setdefault(triple(row), row)
-        key_columns = (Simulation.alpha_id, Simulation.settings_key, Simulation.params_key)
-        inserted = _insert_new(connection, Simulation, list(first_by_triple.values()), (*key_columns, Simulation.id))
-        ids = {(alpha_id, settings_key, params_key): id_ for alpha_id, settings_key, params_key, id_ in inserted}
-        existing = sorted({key[0] for key in first_by_triple if key not in ids})
-        for chunk in _chunks(existing):
-            for alpha_id, settings_key, params_key, id_ in connection.execute(
-                select(*key_columns, Simulation.id).where(Simulation.alpha_id.in_(chunk))
-            ):
-                ids.setdefault((alpha_id, settings_key, params_key), id_)
-        return [ids[triple(row)] for row in sim_rows]
+        write = write_batch_locked if self.engine.dialect.name == "sqlite" else write_batch_returning
+        with write_transaction(self.engine) as connection:
+            return write(connection, alphas, make_sims)
 
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002
         """True when this alpha was already simulated with these settings and params (ok or error)."""
@@ -363,27 +333,3 @@ class Store(BookkeepingQueries):
                 for sim_id, start, blob in connection.execute(query):
                     found[sim_id] = (start, decode_pnl(blob))
         return found
-
-
-def _insert_new(connection: Connection, model: type, values: list[dict[str, Any]], returning: tuple) -> list[tuple]:
-    """INSERT the rows that hit no unique constraint; returns ``returning`` of the inserted ones.
-
-    SQLite and PostgreSQL do it in one multi-row ``INSERT ... ON CONFLICT DO NOTHING
-    RETURNING`` (rows a concurrent writer stored first are skipped, not an error); other
-    databases insert the rows whose ``returning[0]`` value is not stored yet and return [], so the
-    caller reads every id back.
-    """
-    table = model.__table__
-    if connection.dialect.name in ("sqlite", "postgresql"):
-        if connection.dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        statement = dialect_insert(table).on_conflict_do_nothing().returning(*returning)
-        return [tuple(row) for row in connection.execute(statement, values)]
-    key = returning[0]
-    stored = set(connection.scalars(select(key).where(key.in_({row[key.key] for row in values}))))
-    fresh = [row for row in values if row[key.key] not in stored]
-    if fresh:
-        connection.execute(insert(table), fresh)
-    return []

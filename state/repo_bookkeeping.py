@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Integer, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from state.db import read_transaction, write_transaction
+from state.db import read_transaction, single_read, write_transaction
 from state.errors import StoreError
 from state.models import (
     Alpha,
@@ -63,7 +63,7 @@ class BookkeepingQueries:
         query = select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1)
         if run_id is not None:
             query = query.where(Checkpoint.run_id == run_id)
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             row = connection.execute(query).mappings().first()
         return None if row is None else dict(row)
 
@@ -75,7 +75,7 @@ class BookkeepingQueries:
 
     def load_bandit(self, name: str) -> dict[str, Any] | None:
         """The saved state of bandit ``name``, or None."""
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             return connection.scalar(select(BanditState.state).where(BanditState.name == name))
 
     def save_value(self, key: str, value: Any) -> None:
@@ -85,7 +85,7 @@ class BookkeepingQueries:
 
     def load_value(self, key: str, default: Any = None) -> Any:
         """The value saved under ``key``, or ``default``."""
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             row = connection.execute(select(KeyValue.value).where(KeyValue.key == key)).first()
         return default if row is None else row[0]
 
@@ -132,7 +132,7 @@ class BookkeepingQueries:
             .join(Simulation, Simulation.id == Submission.simulation_id)
             .order_by(Submission.id)
         )
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             return [dict(row) for row in connection.execute(query).mappings()]
 
     # ------------------------------------------------------------------ LLM calls
@@ -177,7 +177,7 @@ class BookkeepingQueries:
             .group_by(LlmCall.model)
             .order_by(LlmCall.model)
         )
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             found = [dict(row) for row in connection.execute(query).mappings()]
         for row in found:
             row["ok"] = int(row["ok"] or 0)
@@ -217,7 +217,7 @@ class BookkeepingQueries:
         """Problems found by SQLite's ``PRAGMA integrity_check`` (empty: healthy; other databases: [])."""
         if self.engine.dialect.name != "sqlite":
             return []
-        with read_transaction(self.engine) as connection:
+        with single_read(self.engine) as connection:
             found = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
         return [] if found == ["ok"] else found
 
