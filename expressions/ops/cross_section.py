@@ -37,7 +37,8 @@ def as_panel(x) -> np.ndarray:
           nan_rule="NaN stays NaN; ranks among the day's non-NaN values")
 def rank(x):
     """Rank across the day's instruments, uniform in [0, 1], ties averaged (one member: 0.5)."""
-    return kernels.rank_2d(as_panel(x))
+    x = as_panel(x)
+    return kernels.rank_2d(x, False)
 
 
 @operator(args=(Series,), **_CS, reference=reference.zscore, cost=2.0,
@@ -73,7 +74,8 @@ def quantile(x, driver="gaussian", sigma=1.0):
         raise ExpressionTypeError(
             f"quantile: driver must be one of {', '.join(_DRIVERS)}, got {driver!r}"
         )
-    p = kernels.rank_probability_2d(as_panel(x))
+    x = as_panel(x)
+    p = kernels.rank_2d(x, True)
     if name == "gaussian":
         return float(sigma) * ndtri(p)
     if name == "uniform":
