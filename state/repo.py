@@ -69,6 +69,7 @@ class Store(BookkeepingQueries):
                 raise StoreError(f"cannot create store {self.path}: folder {self.path.parent} does not exist")
         self._clock = clock
         self.engine = make_engine(url)
+        self._write_batch = write_batch_locked if self.engine.dialect.name == "sqlite" else write_batch_returning
         try:
             self.schema_version = ensure_schema(self.engine, self.url)
         except DBAPIError as error:
@@ -205,9 +206,8 @@ class Store(BookkeepingQueries):
                 for index, item in enumerate(items)
             ]
 
-        write = write_batch_locked if self.engine.dialect.name == "sqlite" else write_batch_returning
         with write_transaction(self.engine) as connection:
-            return write(connection, alphas, make_sims)
+            return self._write_batch(connection, alphas, make_sims)
 
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002
         """True when this alpha was already simulated with these settings and params (ok or error)."""

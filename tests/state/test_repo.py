@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from state import Store, StoreError
+from state.repo_batch import write_batch_returning
 
 
 def item(canonical: str, *, settings_key: str = "s1", params_key: str = "p0", **overrides: object) -> dict:
@@ -38,9 +39,12 @@ def sha(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-@pytest.fixture
-def store(tmp_sqlite: str) -> Store:
+@pytest.fixture(params=["locked", "returning"])
+def store(tmp_sqlite: str, request: pytest.FixtureRequest) -> Store:
+    """A store on SQLite, writing batches by the SQLite path and by the generic path."""
     with Store(tmp_sqlite) as opened:
+        if request.param == "returning":
+            opened._write_batch = write_batch_returning
         yield opened
 
 
@@ -85,6 +89,14 @@ def test_a_bad_item_stores_nothing_of_its_batch(store: Store) -> None:
     with pytest.raises(StoreError, match="alpha hash not-the-sha not stored"):
         store.record_batch(None, [item("c"), clash])
     assert store.counts()["alphas"] == 1 and store.get_alpha(sha("c")) is None
+
+
+def test_lookup_simulations_returns_stored_results_by_triple(store: Store) -> None:
+    ids = store.record_batch(None, [item("a", score=1.5), item("b", status="error", error="boom", metrics={})])
+    found = store.lookup_simulations([(sha("a"), "s1", "p0"), (sha("b"), "s1", "p0"), (sha("a"), "s2", "p0")])
+    assert sorted(found) == sorted([(sha("a"), "s1", "p0"), (sha("b"), "s1", "p0")])
+    assert found[(sha("a"), "s1", "p0")]["id"] == ids[0] and found[(sha("a"), "s1", "p0")]["score"] == 1.5
+    assert found[(sha("b"), "s1", "p0")]["error"] == "boom"
 
 
 def test_pnl_series_round_trip(store: Store) -> None:
