@@ -84,6 +84,7 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
         text, error = _canonical_or_error(proposal.expression, ctx)
         if error:
             outcomes[index] = Outcome(proposal, proposal.expression, ERROR_SCORE, None, None, None, error)
+            ctx.recent_failures.append({"expression": proposal.expression, "error": error})
             continue
         settings, arm = _settings_for(ctx, proposal, index)
         pending.append((index, Candidate(text, settings, dict(proposal.params)), arm))
@@ -108,6 +109,8 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
     for index, candidate, arm, final, score in scored:
         sim_id = id_by_key.get(simulation_key(final.candidate))
         outcomes[index] = _outcome(proposals[index], final, score, sim_id, negated=index in flipped)
+        if final.status != "ok":
+            ctx.recent_failures.append({"expression": final.candidate.expression, "error": final.error})
         ctx.reward(arm, final)
         _consider_for_hall_of_fame(ctx, outcomes[index], final)
     return [o for o in outcomes if o is not None]

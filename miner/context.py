@@ -8,6 +8,7 @@ the executor and ends the run.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import random
 import threading
@@ -63,6 +64,7 @@ class MiningContext:
     ideas: Any = None
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
     hooks: Any = dataclasses.field(default_factory=NoHooks)
+    recent_failures: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=10))
     _arm: Any = None
 
     def arm_for(self, index: int) -> Any:
