@@ -27,8 +27,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_sqlite: str, clock: Clock) -> Store:
-    return Store(tmp_sqlite, clock=clock)
+def store(store_url: str, clock: Clock) -> Store:
+    with Store(store_url, clock=clock) as opened:
+        yield opened
 
 
 def test_a_live_fresh_holder_refuses_a_second_daemon(store: Store, clock: Clock) -> None:
