@@ -207,6 +207,8 @@ class Store(BookkeepingQueries):
             ]
 
         with write_transaction(self.engine) as connection:
+            if run_id is not None:
+                self._require_run(connection, run_id)
             return self._write_batch(connection, alphas, make_sims)
 
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002

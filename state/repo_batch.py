@@ -14,7 +14,7 @@ Both paths run inside the caller's write transaction and return one simulation i
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, bindparam, func, insert, select
@@ -27,6 +27,7 @@ CHUNK = 500  # bound on IN (...) list sizes: far below every driver's parameter 
 _KEY_COLUMNS = (Simulation.alpha_id, Simulation.settings_key, Simulation.params_key)
 
 TripleKey = tuple[int, str, str]
+MakeSims = Callable[[dict[str, int]], list[dict[str, Any]]]
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -41,7 +42,8 @@ def triple_of(row: dict[str, Any]) -> TripleKey:
 def alpha_ids_by_hash(connection: Connection, hashes: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in chunks(hashes):
-        found.update((key, id_) for key, id_ in connection.execute(select(Alpha.hash, Alpha.id).where(Alpha.hash.in_(chunk))))
+        query = select(Alpha.hash, Alpha.id).where(Alpha.hash.in_(chunk))
+        found.update((key, id_) for key, id_ in connection.execute(query))
     return found
 
 
@@ -79,7 +81,7 @@ def _compiled_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> 
     return compiled.string, columns, processors
 
 
-def write_batch_locked(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims) -> list[int]:  # noqa: ANN001
+def write_batch_locked(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
     """SQLite path (see module docstring). ``alphas``: first alphas row per hash;
     ``make_sims(alpha_ids)`` builds the simulations rows once the alpha ids are known."""
     known = alpha_ids_by_hash(connection, list(alphas))
@@ -104,7 +106,7 @@ def write_batch_locked(connection: Connection, alphas: dict[str, dict[str, Any]]
     return [ids[triple_of(row)] for row in sim_rows]
 
 
-def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims) -> list[int]:  # noqa: ANN001
+def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
     """Generic path (see module docstring); same arguments as ``write_batch_locked``."""
     inserted = _insert_new(connection, Alpha, list(alphas.values()), (Alpha.hash, Alpha.id))
     known = {key: id_ for key, id_ in inserted}
@@ -116,7 +118,8 @@ def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, An
     first: dict[TripleKey, dict[str, Any]] = {}
     for row in sim_rows:
         first.setdefault(triple_of(row), row)
-    ids = dict(((a, s, p), id_) for a, s, p, id_ in _insert_new(connection, Simulation, list(first.values()), (*_KEY_COLUMNS, Simulation.id)))
+    returning = (*_KEY_COLUMNS, Simulation.id)
+    ids = {(a, s, p): id_ for a, s, p, id_ in _insert_new(connection, Simulation, list(first.values()), returning)}
     skipped = sorted({key[0] for key in first if key not in ids})
     for key, id_ in simulation_ids_of_alphas(connection, skipped).items():
         ids.setdefault(key, id_)

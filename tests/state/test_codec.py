@@ -36,7 +36,11 @@ def test_hand_made_values_and_empty_series() -> None:
 
 @pytest.mark.parametrize(
     ("blob", "message"),
-    [(b"PN", "too short"), (b"XXX\x01f\x00\x00\x00\x00", "not a PnL blob"), (b"PNL\x01f\x05\x00\x00\x00x\x9c\x03\x00\x00\x00\x00\x01", "holds 0 bytes")],
+    [
+        (b"PN", "too short"),
+        (b"XXX\x01f\x00\x00\x00\x00", "not a PnL blob"),
+        (b"PNL\x01f\x05\x00\x00\x00x\x9c\x03\x00\x00\x00\x00\x01", "holds 0 bytes"),
+    ],
 )
 def test_corrupt_blobs_are_named(blob: bytes, message: str) -> None:
     with pytest.raises(StoreError, match=message):

@@ -91,6 +91,8 @@ def test_a_bad_item_stores_nothing_of_its_batch(store: Store) -> None:
     with pytest.raises(StoreError, match="alpha hash not-the-sha not stored"):
         store.record_batch(None, [item("c"), clash])
     assert store.counts()["alphas"] == 1 and store.get_alpha(sha("c")) is None
+    with pytest.raises(StoreError, match="no run with id 404"):
+        store.record_batch(404, [item("d")])
 
 
 def test_lookup_simulations_returns_stored_results_by_triple(store: Store) -> None:
