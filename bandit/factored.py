@@ -80,7 +80,8 @@ class FactoredPolicy(Policy):
             policy = cls(state["space"], seed=state["seed"], **params)
             dimensions = state["dimensions"]
             if set(dimensions) != set(policy.space.names):
-                raise PolicyStateError(f"bandit state (factored): dimensions {sorted(dimensions)} do not match the space")
+                raise PolicyStateError(
+                    f"bandit state (factored): dimensions {sorted(dimensions)} do not match the space")
             policy.policies_ = {name: Policy.from_state(dimensions[name]) for name in policy.space.names}
         except KeyError as missing:
             raise PolicyStateError(f"bandit state (factored): missing entry {missing}") from None

@@ -52,7 +52,8 @@ class GaussianThompson(IndexedPolicy):
         k = self.prior_count + n
         m = (self.prior_count * self.prior_mean + n * mean) / k
         a = self.prior_shape + n / 2.0
-        b = self.prior_rate + self.sq_dev_[index] / 2.0 + self.prior_count * n * (mean - self.prior_mean) ** 2 / (2.0 * k)
+        shift = self.prior_count * n * (mean - self.prior_mean) ** 2 / (2.0 * k)
+        b = self.prior_rate + self.sq_dev_[index] / 2.0 + shift
         return m, k, a, b
 
     def _start_stats(self) -> None:

@@ -66,7 +66,8 @@ def drifting(args) -> list[dict]:
 def factored(args) -> list[dict]:
     problems = [settings_problem(SPACE, seed=s) for s in range(args.seeds)]
     uniform = float(np.mean([uniform_regret(p, args.pulls) for p in problems]))
-    rows = [{"policy": "uniform_random", "joint": uniform, "factored": uniform, "joint_ratio": 1.0, "factored_ratio": 1.0}]
+    rows = [{"policy": "uniform_random", "joint": uniform, "factored": uniform,
+             "joint_ratio": 1.0, "factored_ratio": 1.0}]
     for name in FACTORED_POLICIES:
         joint = float(np.mean([run[-1] for run in _runs(name, problems, args.pulls)]))
         split = float(np.mean([run[-1] for run in _runs(name, problems, args.pulls, factored=True)]))

@@ -92,7 +92,7 @@ def _print(report: dict[str, Any], fleet: Fleet) -> None:
                       "yes" if row["loaded"] else "no", vram)
     console.print(table)
     current = fleet.current()
-    marks = [f"{m}{' (current)' if m == current else ''}{' (missing: ollama pull ' + m + ')' if m in fleet.missing else ''}"
+    marks = [m + (" (current)" if m == current else "") + (f" (missing: ollama pull {m})" if m in fleet.missing else "")
              for m in fleet.models]
     console.print("fleet: " + " > ".join(marks), soft_wrap=True, markup=False)
     if fleet.last_error:

@@ -64,14 +64,17 @@ class IdeaContext:
     max_correlation: float = 0.7
 
     @classmethod
-    def coerce(cls, value: Any) -> IdeaContext:
-        """An IdeaContext from itself, a mapping or any object with the same attribute names."""
+    def coerce(cls, value: Any, **defaults: Any) -> IdeaContext:
+        """An IdeaContext from itself, a mapping or any object with the same attribute names;
+        ``defaults`` fill the attributes that ``value`` does not have."""
         if isinstance(value, cls):
             return value
         names = [f.name for f in dataclasses.fields(cls)]
         if isinstance(value, Mapping):
-            return cls(**{n: value[n] for n in names if n in value})
-        return cls(**{n: getattr(value, n) for n in names if hasattr(value, n)})
+            given = {n: value[n] for n in names if n in value}
+        else:
+            given = {n: getattr(value, n) for n in names if hasattr(value, n)}
+        return cls(**{**defaults, **given})
 
 
 def operator_lines() -> list[str]:
@@ -144,9 +147,10 @@ def _figures(item: Mapping[str, Any]) -> str:
 
 def _compact(spec: OpSpec) -> str:
     args = [_ARG_LETTERS.get(tp, "x") for tp in spec.args]
-    if len(set(args)) < len(args):  # several of one kind: x, y / d, e for readability
+    if len(set(args)) < len(args):  # several of one kind: x, y / d, d2 for readability
         args = _distinguish(args)
-    args += [f"{p.name}={p.default!r}" if isinstance(p.default, str) else f"{p.name}={p.default:g}" for p in spec.params]
+    args += [f"{p.name}={p.default!r}" if isinstance(p.default, str) else f"{p.name}={p.default:g}"
+             for p in spec.params]
     return f"{spec.name}({', '.join(args)})"
 
 

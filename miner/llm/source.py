@@ -78,7 +78,7 @@ class IdeaSource:
 
     def propose(self, context: Any) -> IdeaBatch:
         """Ask for ideas; always returns a batch (``error`` says why it is empty or short)."""
-        ctx = IdeaContext.coerce(context)
+        ctx = IdeaContext.coerce(context, n_ideas=int(self.settings["ideas"]))
         if self.unreachable_until is not None and self.clock() < self.unreachable_until:
             wait = self.unreachable_until - self.clock()
             return IdeaBatch(error=f"{self.fleet.last_error} (next try in {wait:.0f} s)")

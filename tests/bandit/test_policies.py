@@ -79,7 +79,8 @@ def test_state_of_a_fresh_policy_restores_and_matches_a_fresh_run():
     restored = policy_from_state(fresh.state())
     twin = make_policy("thompson", gaussian_problem(5).arms, seed=5)
     problem = dict(enumerate(gaussian_problem(5).means[0]))
-    assert _drive(restored, problem, np.random.default_rng(0), 50) == _drive(twin, problem, np.random.default_rng(0), 50)
+    expected = _drive(twin, problem, np.random.default_rng(0), 50)
+    assert _drive(restored, problem, np.random.default_rng(0), 50) == expected
 
 
 def test_unseeded_policy_still_restores_exactly():
@@ -99,7 +100,7 @@ def test_settings_arms_may_be_given_as_plain_dicts():
 @pytest.mark.parametrize(
     ("call", "error", "fragment"),
     [
-        (lambda: make_policy("ucb2", [1, 2]), UnknownPolicyError, "unknown bandit policy 'ucb2' (known: discounted_ucb"),
+        (lambda: make_policy("ucb2", [1, 2]), UnknownPolicyError, "unknown bandit policy 'ucb2' (known: discounted"),
         (lambda: make_policy("ucb1", [1, 2], gamma=0.9), PolicyParameterError, "'ucb1' has no parameter 'gamma'"),
         (lambda: make_policy("ucb1", []), PolicyParameterError, "at least one arm"),
         (lambda: make_policy("ucb1", [1, 1]), PolicyParameterError, "distinct"),

@@ -54,3 +54,5 @@ def test_schema_asks_for_expression_and_rationale():
 def test_context_from_a_mapping():
     context = IdeaContext.coerce({"fields": ["close"], "known_hashes": {"abc"}, "unrelated": 1})
     assert context.fields == ["close"] and context.known_hashes == {"abc"} and context.n_ideas == 8
+    assert IdeaContext.coerce({"fields": ["close"]}, n_ideas=3).n_ideas == 3
+    assert IdeaContext.coerce({"fields": ["close"], "n_ideas": 5}, n_ideas=3).n_ideas == 5
