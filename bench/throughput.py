@@ -1,0 +1,111 @@
+"""Simulated candidates per second: local vs a process pool vs Dask, on the S&P panel.
+
+200 fixed, typical expressions (templates x fields x windows, in a fixed shuffled order, so
+they share subtrees as a GA generation does) are simulated with default settings by each
+executor. Each executor is started and warmed up (numba kernels loaded, the panel opened in
+every worker) on other expressions first; only the batch itself is timed. Ratios are against
+the local executor measured in the same run.
+
+Usage: .venv/bin/python bench/throughput.py [--workers 2] [--kinds local,process,dask]
+       [--data FILE --groups FILE] [--count 200] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines.candidates import Candidate  # noqa: E402
+from pipelines.executors import PanelSource, make_executor  # noqa: E402
+from pipelines.settings import SimulationSettings  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+TEMPLATES = (
+    "-rank(ts_delta({f}, {w}))",
+    "rank({f} / ts_mean({f}, {w}))",
+    "-ts_corr({f}, volume, {w})",
+    "group_neutralize(rank(ts_mean({f}, {w})), sector)",
+    "-ts_rank({f}, {w})",
+    "zscore(ts_delta({f}, {w}) / {f})",
+    "rank(ts_std_dev(returns, {w})) * -rank({f})",
+    "group_rank(-ts_delta({f}, {w}), industry)",
+    "ts_decay_linear(rank(-returns), {w}) * rank({f})",
+    "-ts_covariance(rank({f}), rank(volume), {w})",
+)
+FIELDS = ("close", "open", "high", "low", "vwap")
+WINDOWS = (3, 5, 10, 20)
+WARMUP = ("rank(close)", "ts_mean(volume, 7)", "group_rank(returns, sector)", "ts_corr(low, high, 6)")
+
+
+def typical_expressions(count: int = 200) -> list[str]:
+    """``count`` fixed expressions from TEMPLATES x FIELDS x WINDOWS in a seeded order."""
+    every = [t.format(f=f, w=w) for t, f, w in itertools.product(TEMPLATES, FIELDS, WINDOWS)]
+    random.Random(0).shuffle(every)
+    return every[:count]
+
+
+def measure(kind: str, source: PanelSource, expressions: list[str], workers: int) -> dict:
+    """Start + warm up one executor, then time one batch of the expressions."""
+    started = time.perf_counter()
+    executor = make_executor(kind, source, workers=workers)
+    try:
+        executor.evaluate_batch([Candidate(e) for e in WARMUP * max(1, workers)])
+        ready = time.perf_counter()
+        results = executor.evaluate_batch([Candidate(e, SimulationSettings()) for e in expressions])
+        elapsed = time.perf_counter() - ready
+    finally:
+        executor.close()
+    errors = [r.error for r in results if not r.ok]
+    return {
+        "kind": kind,
+        "workers": 1 if kind == "local" else workers,
+        "candidates": len(results),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else None,
+        "startup_s": round(ready - started, 2),
+        "batch_s": round(elapsed, 3),
+        "per_second": round(len(results) / elapsed, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(SHARED / "sp500_daily.parquet"))
+    parser.add_argument("--groups", default=str(SHARED / "sp500_sectors.parquet"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kinds", default="local,process,dask")
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--cache-dir", help="panel cache (default: a temporary directory)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        source = PanelSource("file", args.data, groups=args.groups, cache_dir=args.cache_dir or scratch)
+        expressions = typical_expressions(args.count)
+        rows = [measure(kind, source, expressions, args.workers) for kind in args.kinds.split(",")]
+    base = next((r["per_second"] for r in rows if r["kind"] == "local"), rows[0]["per_second"])
+    for row in rows:
+        row["vs_local"] = round(row["per_second"] / base, 2)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'executor':<10}{'workers':>8}{'cands':>7}{'errors':>7}{'startup s':>11}{'batch s':>9}{'cands/s':>9}{'vs local':>9}")
+    for r in rows:
+        print(f"{r['kind']:<10}{r['workers']:>8}{r['candidates']:>7}{r['errors']:>7}{r['startup_s']:>11}"
+              f"{r['batch_s']:>9}{r['per_second']:>9}{r['vs_local']:>9}")
+    for r in rows:
+        if r["first_error"]:
+            print(f"{r['kind']}: first error: {r['first_error']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
