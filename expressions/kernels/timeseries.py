@@ -147,10 +147,10 @@ def ts_var_2d(x, window, min_count, ddof=1):
                 if run[k] >= cnt[k] and cnt[k] > 0:
                     mu[k] = last[k]
                     m2[k] = 0.0
-            if t % window == window - 1:
-                _recompute_moments(x, max(0, t - window + 1), t, j0, j1, mu, m2)
                 ok = cnt[k] >= min_count and cnt[k] > ddof
                 out[t, j] = max(m2[k], 0.0) / (cnt[k] - ddof) if ok else np.nan
+            if t % window == window - 1:
+                _recompute_moments(x, max(0, t - window + 1), t, j0, j1, mu, m2)
     return out
 
 

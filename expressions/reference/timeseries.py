@@ -87,8 +87,15 @@ def ts_arg_min(x, d):
     return _per_window(x, d, lambda w, t: np.nan if _full(w, d) is None else np.argmin(w[::-1]))
 
 
+def _nanstd(a):
+    a = a[~np.isnan(a)]
+    return np.std(a, ddof=1) if len(a) > 1 else np.nan
+
+
 def ts_std_dev(x, d):
-    return _roll(x, d, d).std().to_numpy()
+    # np.std per window, not pandas' rolling std: pandas' running sums keep ~1e-7 of residue
+    # after a 1e4 price level has left the window.
+    return _roll(x, d, d).apply(_nanstd, raw=True).to_numpy()
 
 
 def ts_zscore(x, d):
@@ -271,8 +278,16 @@ def _qlib_roll(method):
 
 qlib_mean = _qlib_roll("mean")
 qlib_sum = _qlib_roll("sum")
-qlib_std = _qlib_roll("std")
-qlib_var = _qlib_roll("var")
+
+
+def qlib_std(x, n):
+    return _roll(x, n, 1).apply(_nanstd, raw=True).to_numpy()
+
+
+def qlib_var(x, n):
+    return qlib_std(x, n) ** 2
+
+
 qlib_skew = _qlib_roll("skew")
 qlib_kurt = _qlib_roll("kurt")
 qlib_max = _qlib_roll("max")
@@ -354,4 +369,5 @@ def qlib_corr(x, y, n):
 
 
 def qlib_cov(x, y, n):
-    return _roll(x, n, 1).cov(_df(y)).to_numpy()
+    # pandas rolling(n, min_periods=1).cov over rows where both exist, ddof=1, computed exactly.
+    return _pair(x, y, n, lambda xs, ys, *_: np.cov(xs, ys)[0, 1], 1)
