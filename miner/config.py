@@ -92,6 +92,10 @@ class LLMConfig:
     timeout_s: float = 120.0
     ideas: int = 8
     step_up_after: int = 5
+    step_up_after_s: float = 1800.0
+    retry_unreachable_s: float = 300.0
+    max_prompt_chars: int = 12_000
+    options: dict[str, Any] = dataclasses.field(default_factory=lambda: {"temperature": 0.8, "top_p": 0.95})
 
 
 @dataclasses.dataclass

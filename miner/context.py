@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 import random
 import threading
 from typing import Any
@@ -99,14 +100,27 @@ class MiningContext:
 
 
 def build_policy(config: MinerConfig, store: Store) -> Any:
-    saved = store.load_bandit(BANDIT_NAME)
-    if saved:
-        try:
-            return policy_from_state(saved)
-        except Exception as error:  # noqa: BLE001 - a changed space restarts the bandit, loudly
-            log.warning("bandit_state_discarded", reason=str(error))
+    """The configured bandit, restored from the store when its policy and arms are unchanged."""
     space = {k: list(v) for k, v in config.bandit.space.items()} or {"neutralization": ["MARKET"]}
-    return make_policy(config.bandit.policy, space, seed=config.evolution.seed, factored=config.bandit.factored)
+    fresh = make_policy(config.bandit.policy, space, seed=config.evolution.seed, factored=config.bandit.factored)
+    saved = store.load_bandit(BANDIT_NAME)
+    if not saved:
+        return fresh
+    try:
+        restored = policy_from_state(saved)
+    except Exception as error:  # noqa: BLE001 - an unreadable state restarts the bandit, loudly
+        log.warning("bandit_state_discarded", reason=str(error))
+        return fresh
+    if _shape(restored) != _shape(fresh):
+        log.warning("bandit_restarted", reason="the configured policy or settings space changed")
+        return fresh
+    return restored
+
+
+def _shape(policy: Any) -> tuple:
+    """What must match for a saved bandit to continue: policy name, params, arms (or space)."""
+    state = policy.state()
+    return state["policy"], json.dumps(state.get("params"), sort_keys=True), json.dumps(state.get("arms", state.get("space")), sort_keys=True)
 
 
 def build_pset_for(config: MinerConfig, panel: Panel) -> Any:

@@ -30,6 +30,8 @@ def configure_logging(*, json: bool = False, file: str | None = None, verbose: b
     root = logging.getLogger()
     root.handlers[:] = handlers
     root.setLevel(level)
+    # the Ollama client's HTTP library logs every request at INFO: three lines per LLM call
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

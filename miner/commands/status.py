@@ -60,8 +60,8 @@ def _bandit(store: Store) -> list[dict[str, Any]]:
 def _llm(store: Store) -> dict[str, Any]:
     stats = store.llm_stats()
     calls = sum(s.get("calls", 0) for s in stats)
-    valid = sum(s.get("n_valid", 0) for s in stats)
-    invalid = sum(s.get("n_invalid", 0) for s in stats)
+    valid = sum(s.get("valid", 0) or 0 for s in stats)
+    invalid = sum(s.get("invalid", 0) or 0 for s in stats)
     fleet = store.load_value("llm.fleet")
     return {"calls": calls, "valid": valid, "invalid": invalid,
             "validity_rate": valid / (valid + invalid) if valid + invalid else None,
