@@ -14,6 +14,7 @@ Both paths run inside the caller's write transaction and return one simulation i
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -63,22 +64,27 @@ def _insert_with_next_ids(connection: Connection, model: type, values: list[dict
     next_id = (connection.scalar(select(func.max(model.id))) or 0) + 1
     for offset, row in enumerate(values):
         row["id"] = next_id + offset
-    sql, columns, processors = _compiled_insert(connection.dialect, model.__table__, tuple(values[0]))
-    params = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors)) for row in values]
-    connection.exec_driver_sql(sql, params)
+    sql, pick, processed = _compiled_insert(connection.dialect, model.__table__, tuple(values[0]))
+    params = [list(pick(row)) for row in values]
+    for position, process in processed:
+        for param in params:
+            param[position] = process(param[position])
+    connection.exec_driver_sql(sql, [tuple(param) for param in params])
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple[str, list[str], list[Any]]:
-    """The positional INSERT for ``names`` with each column's own bind processor (JSON, Date...).
+def _compiled_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple[str, Callable, list[tuple]]:
+    """The positional INSERT for ``names``, a getter of a row's values in its parameter order,
+    and ``(position, bind processor)`` for the columns that have one (JSON, Date...).
 
-    Driver-level executemany of the rows SQLAlchemy would send itself: the same values, without
-    SQLAlchemy's per-row parameter bookkeeping, which cost as much as SQLite's work here.
+    Driver-level executemany of the values SQLAlchemy would send itself, without SQLAlchemy's
+    per-row parameter bookkeeping, which cost as much as SQLite's own work here.
     """
     compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
     columns = list(compiled.positiontup)
     processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    return compiled.string, columns, processors
+    processed = [(position, process) for position, process in enumerate(processors) if process is not None]
+    return compiled.string, operator.itemgetter(*columns), processed
 
 
 def write_batch_locked(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
