@@ -23,6 +23,7 @@ import numbagg
 import numpy as np
 import pandas as pd
 
+import expressions.ops  # noqa: F401  (registers the operators)
 from expressions.registry import REGISTRY
 
 T, N, W = 1260, 500, 20
@@ -45,11 +46,11 @@ def cases(x: np.ndarray, y: np.ndarray):
     op = lambda name, *a, **k: (lambda: REGISTRY[name].fn(*a, **k))  # noqa: E731
     return [
         ("ts_sum", op("ts_sum", x, W), {"bottleneck": lambda: bn.move_sum(x, W, axis=0),
-                                         "numbagg": lambda: numbagg.move_sum(x, W, axis=0), "pandas": r.sum}),
+                                         "numbagg": lambda: numbagg.move_sum(x, window=W, axis=0), "pandas": r.sum}),
         ("ts_mean", op("ts_mean", x, W), {"bottleneck": lambda: bn.move_mean(x, W, axis=0),
-                                           "numbagg": lambda: numbagg.move_mean(x, W, axis=0), "pandas": r.mean}),
+                                           "numbagg": lambda: numbagg.move_mean(x, window=W, axis=0), "pandas": r.mean}),
         ("ts_std_dev", op("ts_std_dev", x, W), {"bottleneck": lambda: bn.move_std(x, W, axis=0, ddof=1),
-                                                 "numbagg": lambda: numbagg.move_std(x, W, axis=0), "pandas": r.std}),
+                                                 "numbagg": lambda: numbagg.move_std(x, window=W, axis=0), "pandas": r.std}),
         ("ts_max", op("ts_max", x, W), {"bottleneck": lambda: bn.move_max(x, W, axis=0), "pandas": r.max}),
         ("ts_min", op("ts_min", x, W), {"bottleneck": lambda: bn.move_min(x, W, axis=0), "pandas": r.min}),
         ("ts_arg_max", op("ts_arg_max", x, W), {"bottleneck": lambda: bn.move_argmax(x, W, axis=0)}),
@@ -57,9 +58,9 @@ def cases(x: np.ndarray, y: np.ndarray):
                                            "pandas": lambda: r.rank(pct=True)}),
         ("ts_median", op("ts_median", x, W), {"bottleneck": lambda: bn.move_median(x, W, axis=0),
                                                "pandas": r.median}),
-        ("ts_corr", op("ts_corr", x, y, W), {"numbagg": lambda: numbagg.move_corr(x, y, W, axis=0),
+        ("ts_corr", op("ts_corr", x, y, W), {"numbagg": lambda: numbagg.move_corr(x, y, window=W, axis=0),
                                               "pandas": lambda: r.corr(dfy)}),
-        ("ts_covariance", op("ts_covariance", x, y, W), {"numbagg": lambda: numbagg.move_cov(x, y, W, axis=0),
+        ("ts_covariance", op("ts_covariance", x, y, W), {"numbagg": lambda: numbagg.move_cov(x, y, window=W, axis=0),
                                                          "pandas": lambda: r.cov(dfy)}),
         ("ts_skewness", op("ts_skewness", x, W), {"pandas": r.skew}),
         ("ts_kurtosis", op("ts_kurtosis", x, W), {"pandas": r.kurt}),
@@ -111,7 +112,9 @@ def run(repeat: int, cold: bool) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    fmt = lambda v, spec: "-" if v is None else format(v, spec)  # noqa: E731
+    def fmt(v, spec):
+        return format("-" if v is None else v, spec if v is not None else spec.strip(".2f1"))
+
     lines = [f"{'op':<18}{'ms':>9}  {'best peer':<11}{'peer ms':>9}{'peer/ours':>11}{'ours/copy':>11}"]
     for r in rows:
         lines.append(f"{r['op']:<18}{fmt(r['ms'], '9.2f')}  {fmt(r['peer'], '<11')}{fmt(r['peer_ms'], '9.2f')}"

@@ -22,17 +22,18 @@ import numpy as np
 from numba import njit, prange
 
 BLOCK = 64
-# prange over column blocks; see bench/kernels.py for the measured effect.
-PARALLEL = True
+# prange over column blocks. Off: on the shared 2-core box it measured no faster (bench/kernels.py)
+# and parallel compilation costs ~3 s per kernel on a cold cache.
+PARALLEL = False
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _block(b, n):
     j0 = b * BLOCK
     return j0, min(n, j0 + BLOCK)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _nblocks(n):
     return (n + BLOCK - 1) // BLOCK
 
@@ -40,7 +41,7 @@ def _nblocks(n):
 # ---------------------------------------------------------------- streaming: sum, mean, count, var
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_sum_2d(x, window, min_count, mean=False):
     """Rolling sum (or mean) of non-NaN values, Neumaier-compensated.
 
@@ -83,7 +84,7 @@ def ts_sum_2d(x, window, min_count, mean=False):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_count_2d(x, window):
     """Number of non-NaN values in the window (partial windows at the start count what exists)."""
     t_len, n = x.shape
@@ -102,7 +103,7 @@ def ts_count_2d(x, window):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_var_2d(x, window, min_count, ddof=1):
     """Rolling variance of non-NaN values (Welford add/remove).
 
@@ -154,7 +155,7 @@ def ts_var_2d(x, window, min_count, ddof=1):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _recompute_moments(x, start, t, j0, j1, mu, m2):
     """Exact two-pass mean and M2 of rows start..t: the removals' rounding never outlives a window."""
     cnt = np.zeros(j1 - j0)
@@ -176,7 +177,7 @@ def _recompute_moments(x, start, t, j0, j1, mu, m2):
             m2[j - j0] += d * d
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ewm_mean_2d(x, alpha, min_count):
     """pandas ``ewm(alpha=alpha, adjust=True, ignore_na=False).mean()``.
 
@@ -212,7 +213,7 @@ def ewm_mean_2d(x, alpha, min_count):
 # ---------------------------------------------------------------- window rescans
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_product_2d(x, window, min_count):
     """Rolling product of non-NaN values (rescan: a running product breaks on zeros)."""
     t_len, n = x.shape
@@ -236,7 +237,7 @@ def ts_product_2d(x, window, min_count):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_extreme_2d(x, window, min_count, is_max, arg):
     """Rolling max/min of non-NaN values, or (``arg``) days since it (today = 0, ties: newest)."""
     t_len, n = x.shape
@@ -266,7 +267,7 @@ def ts_extreme_2d(x, window, min_count, is_max, arg):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def qlib_idx_extreme_2d(x, window, is_max):
     """Qlib ``IdxMax``/``IdxMin``: 1-based position of ``np.argmax``/``np.argmin`` in the window.
 
@@ -305,7 +306,7 @@ def qlib_idx_extreme_2d(x, window, is_max):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_rank_2d(x, window, min_count, mode):
     """Rank of today's value among the window's non-NaN values, ties averaged.
 
@@ -347,7 +348,7 @@ def ts_rank_2d(x, window, min_count, mode):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_weighted_mean_2d(x, window, min_count, kind, factor):
     """Weighted mean over the window's non-NaN values, weights renormalised over them.
 

@@ -12,7 +12,7 @@ from numba import njit, prange
 from expressions.kernels.timeseries import PARALLEL, _block, _nblocks
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_kth_2d(x, window, k):
     """The k-th most recent non-NaN value among the last ``window`` rows (k=1: backfill).
 
@@ -38,7 +38,7 @@ def ts_kth_2d(x, window, k):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def last_diff_value_2d(x, window):
     """The most recent non-NaN value in the previous ``window - 1`` rows that differs from today's.
 
@@ -63,7 +63,7 @@ def last_diff_value_2d(x, window):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def days_from_last_change_2d(x):
     """Days since the value last differed from the previous non-NaN value (0 on a change day).
 
@@ -89,7 +89,7 @@ def days_from_last_change_2d(x):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def hump_2d(x, limit):
     """Keep yesterday's output unless today's value moved more than ``limit[t]`` from it.
 
@@ -111,7 +111,7 @@ def hump_2d(x, limit):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def trade_when_2d(enter, value, exit_):
     """NaN where ``exit_ > 0``; else ``value`` where ``enter > 0``; else yesterday's output.
 

@@ -32,7 +32,7 @@ REG_FITTED = 3
 REG_RSQUARE = 6
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_moment_2d(x, window, min_count, kind):
     """Rolling skewness / excess kurtosis (pandas' bias-corrected formulas) or mean abs deviation.
 
@@ -79,7 +79,7 @@ def ts_moment_2d(x, window, min_count, kind):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _moment_value(kind, c, m2, m3, m4, min_count):
     if c < min_count or c == 0:
         return np.nan
@@ -94,7 +94,7 @@ def _moment_value(kind, c, m2, m3, m4, min_count):
     return ((c * c - 1.0) * g2 - 3.0 * (c - 1.0) ** 2) / ((c - 2.0) * (c - 3.0))
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_pair_2d(x, y, window, min_count, kind):
     """Rolling covariance (ddof=1) or Pearson correlation over rows where both are non-NaN.
 
@@ -124,7 +124,7 @@ def ts_pair_2d(x, y, window, min_count, kind):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _pair_sums(x, y, start, t, j0, j1, mx, my, cnt, sxx, syy, sxy, time_x):
     """Centred sums over rows start..t where both values are non-NaN (x = row index if time_x).
 
@@ -169,7 +169,7 @@ def _pair_sums(x, y, start, t, j0, j1, mx, my, cnt, sxx, syy, sxy, time_x):
             sxy[j - j0] += du * dv
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_regression_2d(y, x, window, min_count, rettype, time_x):
     """Rolling OLS of y on x (with intercept) over rows where both are non-NaN.
 
@@ -211,7 +211,7 @@ def ts_regression_2d(y, x, window, min_count, rettype, time_x):
     return out
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def ts_quantile_2d(x, window, min_count, q):
     """Rolling q-quantile of the non-NaN values, linear interpolation (pandas' default).
 
@@ -252,7 +252,7 @@ _C = (-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.5497325
 _D = (0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _norm_ppf(p):
     """Standard normal quantile: Acklam's rational approximation plus one Halley step (~1e-15)."""
     if not 0.0 < p < 1.0:
@@ -272,7 +272,7 @@ def _norm_ppf(p):
     return x - u / (1.0 + x * u / 2.0)
 
 
-@njit(cache=True, parallel=PARALLEL)
+@njit(cache=True, parallel=PARALLEL, error_model="numpy")
 def norm_ppf_2d(u):
     """Elementwise standard normal quantile of probabilities in (0, 1); NaN outside."""
     t_len, n = u.shape
