@@ -1,4 +1,4 @@
-"""The Store: every query of alphaminer lives here (and in ``repo_bookkeeping.py``).
+"""The Store: every query of alphaminer lives here (and in ``repo_batch.py``, ``repo_bookkeeping.py``).
 
 The Store speaks plain values (str, int, float, dict, list, bytes, numpy arrays for PnL), never
 GA objects. Every method runs in its own transaction; ``record_batch`` writes a whole batch of
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
