@@ -50,6 +50,7 @@ class EvolutionConfig:
     max_size: int = 40
     init_min_height: int = 1
     init_max_height: int = 3
+    immigrants: float = 0.2
     windows: list[int] = dataclasses.field(default_factory=lambda: [2, 3, 5, 10, 20, 40, 60, 120, 250])
     constants: list[float] = dataclasses.field(default_factory=lambda: [0.5, 1.0, 2.0])
     seed: int = 0
@@ -59,8 +60,10 @@ class EvolutionConfig:
 
 @dataclasses.dataclass
 class LateralConfig:
-    elites: int = 5
+    elites: int = 8
     per_elite: int = 12
+    rounds: int = 3
+    hall_of_fame: int = 20
 
 
 @dataclasses.dataclass

@@ -5,7 +5,8 @@
    sign-correct, score, record in one transaction, reward the bandit), keep the elites.
    A checkpoint follows every generation (``miner.checkpoint``).
 2. Lateral moves (``miner.lateral``): one-step neighbours of the hall of fame, simulated under
-   each elite's own settings; improvements replace the weakest individuals.
+   each elite's own settings; improvements replace the weakest individuals. Several rounds make
+   it a hill climb: each round starts from the hall of fame the last one improved.
 3. LLM ideas (``miner.llm``), when enabled: validated proposals, evaluated like the rest.
 4. A final checkpoint.
 
@@ -60,9 +61,11 @@ def run_cycle(ctx: Any, *, generations: int | None = None, lateral: int | None =
         summary.add(run_generation(ctx))
         summary.generations += 1
         save_checkpoint(ctx)
-    if not ctx.stop.is_set() and ga:
+    for _ in range(ctx.config.lateral.rounds if ga else 0):
+        if ctx.stop.is_set():
+            break
         outcomes = run_lateral(ctx, ctx.config.lateral.elites if lateral is None else lateral)
-        summary.lateral = len(outcomes)
+        summary.lateral += len(outcomes)
         summary.add(outcomes)
     if not ctx.stop.is_set() and llm and ctx.ideas is not None:
         outcomes, error = run_llm(ctx)
@@ -86,9 +89,11 @@ def run_generation(ctx: Any) -> list[Outcome]:
     else:
         ranked = sorted(state.population, key=_score_of, reverse=True)
         elites = [clone_scored(ind) for ind in ranked[: int(round(evo.elite * evo.population))]]
-        parents = select(state.population, evo.population - len(elites), evo.tournament, elite=0.0)
+        n_immigrants = int(round(evo.immigrants * evo.population))
+        parents = select(state.population, evo.population - len(elites) - n_immigrants, evo.tournament, elite=0.0)
         children = vary(parents, ctx.pset, cxpb=evo.crossover, mutpb=evo.mutation, max_height=evo.max_height,
                         max_size=evo.max_size, mutate_params=lambda p: ctx.config.space().mutate(p, _rng()))
+        children += random_individuals(ctx, n_immigrants)
     outcomes = evaluate_individuals(ctx, children, origin="ga")
     state.population = elites + children
     state.generation += 1
@@ -97,12 +102,16 @@ def run_generation(ctx: Any) -> list[Outcome]:
 
 
 def initial_population(ctx: Any) -> list[Individual]:
+    seeded = seed_individuals(ctx, limit=ctx.config.evolution.population)
+    return seeded + random_individuals(ctx, ctx.config.evolution.population - len(seeded))
+
+
+def random_individuals(ctx: Any, n: int) -> list[Individual]:
+    """Fresh small trees: the first generation, and each generation's immigrants (exploration)."""
     evo = ctx.config.evolution
     space = ctx.config.space()
-    seeded = seed_individuals(ctx, limit=evo.population)
-    fresh = [random_individual(ctx.pset, evo.init_min_height, evo.init_max_height, space.sample(_rng()))
-             for _ in range(evo.population - len(seeded))]
-    return seeded + fresh
+    return [random_individual(ctx.pset, evo.init_min_height, evo.init_max_height, space.sample(_rng()))
+            for _ in range(n)]
 
 
 def evaluate_individuals(ctx: Any, individuals: list[Individual], *, origin: str, settings: list | None = None) -> list[Outcome]:

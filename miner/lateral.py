@@ -3,7 +3,7 @@
 Where evolution jumps, lateral moves step: for an elite tree they enumerate every single
 change of one kind — a window to its neighbouring value, an operator to another with the same
 signature, a field to another field, a wrapper (rank, zscore, winsorize, ts_backfill) around
-the whole — and sample ``per_elite`` of them. Neighbours are simulated under the elite's own
+the whole — and sample ``per_elite`` of them. Windows move one or two places in the window set. Neighbours are simulated under the elite's own
 settings and parameters.
 """
 
@@ -43,7 +43,7 @@ def _all_neighbours(elite: Individual, pset: gp.PrimitiveSetTyped) -> Iterator[I
         elif node.ret is Window:
             values = [w.value for w in windows]
             here = values.index(node.value) if node.value in values else None
-            for step in (-1, 1):
+            for step in (-2, -1, 1, 2):
                 if here is not None and 0 <= here + step < len(windows):
                     yield _replace(elite, index, windows[here + step])
         elif isinstance(node.value, str) and node.ret is Series:

@@ -2,10 +2,15 @@
 
 Default (configurable in ``[scoring]``, or replaced by ``function = "module:function"``)::
 
-    score = fitness                                  (of the sign-corrected alpha: Sharpe >= 0)
+    base  = fitness                                  (of the sign-corrected alpha: Sharpe >= 0)
             - turnover_penalty * max(0, turnover - turnover_limit)
-            - corr_penalty     * (max |PnL corr with the hall of fame| >= corr_limit)
-            - complexity_penalty * tree size
+    score = base * diversity - complexity_penalty * tree size
+    diversity = 1                                                   when c < corr_limit
+              = max(0, 1 - corr_penalty * (c - corr_limit) / (1 - corr_limit))   otherwise
+
+where c is the largest |daily PnL correlation| with the hall of fame. The diversity factor
+scales (rather than subtracts) so that a near-copy of a known alpha is worth little whatever
+the market's Sharpe scale: the search moves on to other signals.
 
 Sign awareness happens before scoring: an alpha with Sharpe -2 is negated (see
 ``miner.candidates.negate``) and scored as the Sharpe +2 alpha it is.
@@ -44,10 +49,17 @@ def default_score(inputs: ScoreInputs, config: ScoringConfig) -> float:
         return ERROR_SCORE
     turnover = float(metrics.get("turnover") or 0.0)
     score = fitness - config.turnover_penalty * max(0.0, turnover - config.turnover_limit)
-    if inputs.daily_pnl is not None and inputs.hall_of_fame_pnls:
-        if max_abs_correlation(inputs.daily_pnl, inputs.hall_of_fame_pnls) >= config.corr_limit:
-            score -= config.corr_penalty
+    if inputs.daily_pnl is not None and inputs.hall_of_fame_pnls and score > 0:
+        score *= diversity_factor(max_abs_correlation(inputs.daily_pnl, inputs.hall_of_fame_pnls), config)
     return score - config.complexity_penalty * inputs.size
+
+
+def diversity_factor(correlation: float, config: ScoringConfig) -> float:
+    """1 below the correlation limit, falling linearly to 1 - corr_penalty at correlation 1."""
+    if correlation < config.corr_limit:
+        return 1.0
+    excess = (correlation - config.corr_limit) / max(1e-9, 1.0 - config.corr_limit)
+    return max(0.0, 1.0 - config.corr_penalty * excess)
 
 
 def max_abs_correlation(pnl: np.ndarray, others: Sequence[np.ndarray]) -> float:
@@ -80,7 +92,3 @@ def resolve_score_function(name: str) -> ScoreFunction:
     return function
 
 
-def score_result(metrics: Mapping[str, Any] | None, inputs_factory: Callable[[], ScoreInputs], function: ScoreFunction, config: ScoringConfig) -> float:
-    if metrics is None:
-        return ERROR_SCORE
-    return float(function(inputs_factory(), config))

@@ -26,7 +26,10 @@ def test_correlation_with_hall_of_fame_is_penalised():
     config = ScoringConfig(corr_limit=0.7, corr_penalty=1.0, complexity_penalty=0.0)
     twin = pnl + rng.normal(scale=0.1, size=300)
     unrelated = rng.normal(size=300)
-    assert default_score(inputs({"fitness": 2.0, "turnover": 0.2}, pnl, hof=[twin]), config) == pytest.approx(1.0)
+    corr = abs(np.corrcoef(pnl, twin)[0, 1])
+    expected = 2.0 * (1.0 - (corr - 0.7) / 0.3)
+    assert default_score(inputs({"fitness": 2.0, "turnover": 0.2}, pnl, hof=[twin]), config) == pytest.approx(expected)
+    assert default_score(inputs({"fitness": 2.0, "turnover": 0.2}, pnl, hof=[-pnl]), config) == pytest.approx(0.0)
     assert default_score(inputs({"fitness": 2.0, "turnover": 0.2}, pnl, hof=[unrelated]), config) == pytest.approx(2.0)
 
 
