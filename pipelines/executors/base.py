@@ -146,6 +146,16 @@ def worker_state(source: PanelSource, cache_bytes: int) -> tuple[Panel, Any]:
         return _WORKER["panel"], _WORKER["cache"]
 
 
+def _one_numba_thread() -> None:
+    """Pool workers already use every core between them: parallel kernels would oversubscribe.
+
+    numba's setting is per thread, so it is set in the thread that runs the task.
+    """
+    import numba
+
+    numba.set_num_threads(1)
+
+
 def worker_loads() -> int:
     """How many times this process has loaded a panel (for tests: once per worker)."""
     return int(_WORKER.get("loads", 0))
@@ -155,6 +165,7 @@ def run_chunk(
     source: PanelSource, candidates: Sequence[Candidate], include_os: bool, cache_bytes: int
 ) -> list[CandidateResult]:
     """Run candidates in this worker against its panel (the task function of every pool)."""
+    _one_numba_thread()
     panel, cache = worker_state(source, cache_bytes)
     return [run_candidate(c, panel, cache, include_os=include_os) for c in candidates]
 
