@@ -51,6 +51,7 @@ class EvolutionConfig:
     init_min_height: int = 1
     init_max_height: int = 3
     immigrants: float = 0.2
+    operator_weights: dict[str, float] = dataclasses.field(default_factory=dict)
     windows: list[int] = dataclasses.field(default_factory=lambda: [2, 3, 5, 10, 20, 40, 60, 120, 250])
     constants: list[float] = dataclasses.field(default_factory=lambda: [0.5, 1.0, 2.0])
     seed: int = 0

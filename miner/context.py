@@ -126,7 +126,8 @@ def _shape(policy: Any) -> tuple:
 def build_pset_for(config: MinerConfig, panel: Panel) -> Any:
     fields = [name for name in panel.fields if name != "returns"] + ["returns"]
     groups = [g for g in panel.groups if g != "market"]
-    return build_pset(fields, groups, config.evolution.windows, config.evolution.constants)
+    return build_pset(fields, groups, config.evolution.windows, config.evolution.constants,
+                      config.evolution.operator_weights)
 
 
 def open_context(config: MinerConfig, panel: Panel, panel_source: Any, *, mode: str, store: Store | None = None,

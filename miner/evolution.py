@@ -25,6 +25,17 @@ from expressions.types import Group, Scalar, Series, Text, Window
 
 WRAPPERS = ("rank", "zscore", "winsorize", "ts_backfill")
 
+# The operators most alphas are built from: drawn CORE_WEIGHT times as often as the rest when
+# trees are grown, so that a search over ~80 operators still spends most of its time on forms
+# people actually trade. ``[evolution] operator_weights`` overrides any weight (0 removes one).
+CORE_OPERATORS = (
+    "add", "subtract", "multiply", "divide", "reverse", "abs", "log", "sign", "signed_power",
+    "rank", "zscore", "scale", "winsorize", "ts_mean", "ts_sum", "ts_delta", "ts_delay",
+    "ts_std_dev", "ts_rank", "ts_zscore", "ts_corr", "ts_covariance", "ts_decay_linear", "ts_min",
+    "ts_max", "ts_arg_max", "ts_arg_min", "group_neutralize", "group_rank",
+)
+CORE_WEIGHT = 4.0
+
 
 class Score(base.Fitness):
     """One maximised objective: the miner's score."""
@@ -46,14 +57,27 @@ class Individual(gp.PrimitiveTree):
 
 
 def build_pset(
-    fields: Sequence[str], groups: Sequence[str], windows: Sequence[int], constants: Sequence[float]
+    fields: Sequence[str],
+    groups: Sequence[str],
+    windows: Sequence[int],
+    constants: Sequence[float],
+    operator_weights: dict[str, float] | None = None,
 ) -> gp.PrimitiveSetTyped:
-    """A PrimitiveSetTyped with every GP-usable operator of the registry."""
+    """A PrimitiveSetTyped with every GP-usable operator of the registry.
+
+    ``pset.weights`` maps each primitive's name to its draw weight (CORE_OPERATORS first).
+    """
     pset = gp.PrimitiveSetTyped("alpha", [], Series)
+    weights = {name: CORE_WEIGHT for name in CORE_OPERATORS} | dict(operator_weights or {})
+    pset.weights = {}
     for spec in operators():
         if spec.dialect != "brain" or any(t is Text for t in spec.args) or not spec.args:
             continue
+        weight = float(weights.get(spec.name, 1.0))
+        if weight <= 0:
+            continue
         pset.addPrimitive(spec.fn, list(spec.args), spec.returns, name=spec.name)
+        pset.weights[spec.name] = weight
     for name in fields:
         pset.addTerminal(name, Series, name=name)
     for name in groups:
@@ -82,11 +106,16 @@ def generate(pset: gp.PrimitiveSetTyped, min_height: int, max_height: int, type_
         if (want_terminal and terms) or not prims:
             expr.append(random.choice(terms))
         else:
-            prim = random.choice(prims)
+            prim = _weighted_choice(prims, pset)
             expr.append(prim)
             for arg in reversed(prim.args):
                 stack.append((depth + 1, arg))
     return expr
+
+
+def _weighted_choice(prims: Sequence[Any], pset: gp.PrimitiveSetTyped) -> Any:
+    weights = getattr(pset, "weights", {})
+    return random.choices(prims, weights=[weights.get(p.name, 1.0) for p in prims])[0]
 
 
 def random_individual(pset: gp.PrimitiveSetTyped, min_height: int, max_height: int, params: dict[str, Any]) -> Individual:
