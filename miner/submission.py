@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from expressions import Evaluator, parse
+from expressions import parse
+from pipelines.candidates import alpha_values
 from pipelines.checks import PASS, CheckResult, SubmittedPnl, run_checks, sub_universe
 from pipelines.panel import Panel
 from pipelines.params import apply_params
@@ -68,13 +69,7 @@ def judge(simulation: dict[str, Any], panel: Panel, submitted: list[SubmittedPnl
 
 
 def _alpha(text: str, panel: Panel, settings: SimulationSettings) -> np.ndarray:
-    node = parse(text, fields=panel.fields, groups=panel.groups)
-    if settings.pasteurization:
-        evaluator = Evaluator(panel.fields, panel.groups, universe=panel.universe(settings.universe),
-                              universe_key=settings.universe)
-    else:
-        evaluator = Evaluator(panel.fields, panel.groups)
-    return evaluator.evaluate(node)
+    return alpha_values(parse(text, fields=panel.fields, groups=panel.groups), panel, settings)
 
 
 def submitted_pnls(store: Any, panel: Panel) -> list[SubmittedPnl]:

@@ -114,7 +114,7 @@ def run_candidate(candidate: Candidate, panel: Panel, cache: Any = None, *, incl
         is_end = split_index(panel.T, settings.os_fraction)
         view = panel if include_os else _VIEWS.head(panel, is_end)
         node, names = _parse(text, view)
-        alpha = _evaluate(node, view, settings, cache)
+        alpha = alpha_values(node, view, settings, cache)
         result = _simulate(alpha, view, settings, is_end, include_os)
     except Exception as error:  # noqa: BLE001 - a bad candidate must never crash its batch
         return _error_result(candidate, error, names, time.perf_counter() - started)
@@ -139,7 +139,9 @@ def _parse(text: str, view: Panel) -> tuple[Any, tuple[str, str]]:
     return node, (canonical(node), expr_hash(node))
 
 
-def _evaluate(node: Any, view: Panel, settings: SimulationSettings, cache: Any) -> np.ndarray:
+def alpha_values(node: Any, view: Panel, settings: SimulationSettings, cache: Any = None) -> np.ndarray:
+    """The alpha matrix of a parsed expression (or text) on ``view`` under ``settings``:
+    cross-sectional operators see only the settings' universe when pasteurization is on."""
     from expressions import Evaluator
 
     if settings.pasteurization:

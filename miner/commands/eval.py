@@ -97,14 +97,9 @@ def _simulate_expression(
 
 
 def _evaluate(node, panel, settings: SimulationSettings):
-    from expressions import Evaluator
+    from pipelines.candidates import alpha_values
 
-    if settings.pasteurization:
-        evaluator = Evaluator(panel.fields, panel.groups, universe=panel.universe(settings.universe),
-                              universe_key=settings.universe)
-    else:
-        evaluator = Evaluator(panel.fields, panel.groups)
-    return evaluator.evaluate(node)
+    return alpha_values(node, panel, settings)
 
 
 def _sub_universe_result(text: str, panel, settings: SimulationSettings) -> SimulationResult:

@@ -27,3 +27,38 @@ def small_config(tmp_path: Path) -> MinerConfig:
     config.settings = {"universe": "TOP50"}
     config.bandit.space = {"neutralization": ["MARKET", "SECTOR"]}
     return config.validate()
+
+
+def write_small_config(directory: Path, **sections: str) -> Path:
+    """An alphaminer.toml for the small market in ``directory`` (extra TOML per section name)."""
+    path = directory / "alphaminer.toml"
+    extra = {name: text for name, text in sections.items()}
+    path.write_text(f"""
+db = "sqlite:///{directory / 'store.db'}"
+settings = {{ universe = "TOP50" }}
+[data]
+synthetic_config = "{SMALL_MARKET}"
+[evolution]
+population = 8
+generations = 2
+windows = [2, 5, 10, 20]
+[lateral]
+elites = 2
+per_elite = 3
+rounds = 1
+[llm]
+enabled = false
+[daemon]
+heartbeat_s = 0.2
+stale_after_s = 30.0
+log_file = "{directory / 'daemon.log'}"
+[bandit.space]
+neutralization = ["MARKET", "SECTOR"]
+{extra.get("tail", "")}
+""")
+    return path
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return write_small_config(tmp_path)

@@ -3,37 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 
 from miner.cli import main
-
-SMALL_MARKET = Path(__file__).parent / "data" / "small_market.toml"
-
-
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "alphaminer.toml"
-    path.write_text(f"""
-db = "sqlite:///{tmp_path / 'store.db'}"
-settings = {{ universe = "TOP50" }}
-[data]
-synthetic_config = "{SMALL_MARKET}"
-[evolution]
-population = 8
-generations = 2
-windows = [2, 5, 10, 20]
-[lateral]
-elites = 2
-per_elite = 3
-[llm]
-enabled = false
-[bandit.space]
-neutralization = ["MARKET", "SECTOR"]
-""")
-    return path
-
 
 def run_json(capsys, *argv: str) -> tuple[int, object]:
     code = main(list(argv))

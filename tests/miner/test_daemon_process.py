@@ -14,35 +14,8 @@ import pytest
 
 from state import Store
 
-SMALL_MARKET = Path(__file__).parent / "data" / "small_market.toml"
 
 pytestmark = pytest.mark.slow
-
-
-def write_config(tmp_path: Path) -> Path:
-    config = tmp_path / "alphaminer.toml"
-    config.write_text(f"""
-db = "sqlite:///{tmp_path / 'store.db'}"
-settings = {{ universe = "TOP50" }}
-[data]
-synthetic_config = "{SMALL_MARKET}"
-[evolution]
-population = 8
-generations = 2
-windows = [2, 5, 10, 20]
-[lateral]
-elites = 1
-per_elite = 2
-[llm]
-enabled = false
-[daemon]
-heartbeat_s = 0.2
-stale_after_s = 30.0
-log_file = "{tmp_path / 'daemon.log'}"
-[bandit.space]
-neutralization = ["MARKET", "SECTOR"]
-""")
-    return config
 
 
 def start(config: Path, *extra: str) -> subprocess.Popen:
@@ -63,8 +36,8 @@ def wait_for_generation(store_url: str, at_least: int, process: subprocess.Popen
     raise AssertionError(f"no generation {at_least} within {timeout}s")
 
 
-def test_daemon_refuses_a_second_stops_on_sigterm_and_resumes(tmp_path):
-    config = write_config(tmp_path)
+def test_daemon_refuses_a_second_stops_on_sigterm_and_resumes(tmp_path, config_file):
+    config = config_file
     url = f"sqlite:///{tmp_path / 'store.db'}"
     daemon = start(config)
     try:
@@ -88,8 +61,8 @@ def test_daemon_refuses_a_second_stops_on_sigterm_and_resumes(tmp_path):
     assert "resumed" in (tmp_path / "daemon.log").read_text()
 
 
-def test_kill_9_loses_at_most_the_in_flight_batch(tmp_path):
-    config = write_config(tmp_path)
+def test_kill_9_loses_at_most_the_in_flight_batch(tmp_path, config_file):
+    config = config_file
     url = f"sqlite:///{tmp_path / 'store.db'}"
     daemon = start(config)
     try:
