@@ -11,6 +11,7 @@ from rich.console import Console
 from miner.commands._miner_args import add_store_args
 from miner.config import load_config
 from miner.report import bandit_rows, best_rows, print_bandit, print_best
+from pipelines.checks import FITNESS_LIMIT, SHARPE_LIMIT
 from state import Store
 from state.lock import stale_reason
 
@@ -63,8 +64,11 @@ def _llm(store: Store) -> dict[str, Any]:
     valid = sum(s.get("valid", 0) or 0 for s in stats)
     invalid = sum(s.get("invalid", 0) or 0 for s in stats)
     fleet = store.load_value("llm.fleet")
+    passing = store.top_simulations(100_000, origin="llm", min_sharpe=SHARPE_LIMIT[1], min_fitness=FITNESS_LIMIT[1])
+    submitted = [s for s in store.submissions() if (store.get_alpha(s["alpha_id"]) or {}).get("origin") == "llm"]
     return {"calls": calls, "valid": valid, "invalid": invalid,
             "validity_rate": valid / (valid + invalid) if valid + invalid else None,
+            "ideas_passing_is": len({row["canonical"] for row in passing}), "ideas_submitted": len(submitted),
             "models": stats, "fleet": fleet, "last_error": (fleet or {}).get("last_error") if isinstance(fleet, dict) else None}
 
 
@@ -83,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     llm = status["llm"]
     if llm["calls"]:
         rate = "-" if llm["validity_rate"] is None else f"{llm['validity_rate']:.0%}"
-        console.print(f"LLM: {llm['calls']} calls, {llm['valid']} valid ideas ({rate} valid)")
+        console.print(f"LLM: {llm['calls']} calls, {llm['valid']} valid ideas ({rate} valid), "
+                      f"{llm['ideas_passing_is']} pass the Sharpe/fitness limits, {llm['ideas_submitted']} submitted")
     if llm.get("last_error"):
         console.print(f"LLM disabled: {llm['last_error']}")
     print_best(status["best"], console)

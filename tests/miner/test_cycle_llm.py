@@ -30,6 +30,9 @@ def test_llm_ideas_are_validated_evaluated_and_recorded(small_config, ollama_ser
     assert (stats["calls"], stats["valid"], stats["invalid"]) == (1, 2, 1)
     status = collect(store, 5, 60.0)
     assert status["llm"]["validity_rate"] == 2 / 3
+    llm_rows = store.top_simulations(100, origin="llm")
+    expected = {r["canonical"] for r in llm_rows if r["metrics"]["sharpe"] >= 1.25 and r["metrics"]["fitness"] >= 1.0}
+    assert status["llm"]["ideas_passing_is"] == len(expected) and status["llm"]["ideas_submitted"] == 0
 
 
 def test_cycle_completes_when_the_server_is_down(small_config):
