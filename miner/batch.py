@@ -79,7 +79,7 @@ def negate(expression: str) -> str:
 def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callable[[int], None] | None = None) -> list[Outcome]:
     """Steps 1-6 of the module docstring for one batch; one Outcome per proposal, same order."""
     outcomes: list[Outcome | None] = [None] * len(proposals)
-    pending: list[tuple[int, Candidate, Any]] = []
+    pending: list[tuple[int, Candidate, Any]] = []  # (proposal index, candidate, bandit arm)
     for index, proposal in enumerate(proposals):
         text, error = _canonical_or_error(proposal.expression, ctx)
         if error:
@@ -88,10 +88,11 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
             continue
         settings, arm = _settings_for(ctx, proposal, index)
         pending.append((index, Candidate(text, settings, dict(proposal.params)), arm))
-    known = ctx.store.lookup_simulations([simulation_key(c) for _, c, _ in pending])
+    keys = [simulation_key(c) for _, c, _ in pending]
+    known = ctx.store.lookup_simulations(keys)
     to_run = []
-    for index, candidate, arm in pending:
-        hit = known.get(simulation_key(candidate))
+    for (index, candidate, arm), key in zip(pending, keys):
+        hit = known.get(key)
         if hit is not None:
             outcomes[index] = _from_store(proposals[index], candidate, hit)
         else:
@@ -99,15 +100,14 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
     results = ctx.executor.evaluate_batch([c for _, c, _ in to_run], progress=progress)
     flipped = _negate_losers(ctx, to_run, results)
     items, scored = [], []
-    for (index, candidate, arm), result in zip(to_run, results):
+    for (index, _, arm), result in zip(to_run, results):
         final = flipped.get(index, result)
         score = _score(ctx, final, proposals[index].size)
         items.extend(_store_items(ctx, proposals[index], result, final, score))
-        scored.append((index, candidate, arm, final, score))
+        scored.append((index, arm, final, score, len(items) - 1))  # the final result is the last item
     ids = ctx.store.record_batch(ctx.run_id, items) if items else []
-    id_by_key = {(item["hash"], item["settings_key"], item["params_key"]): sim_id for item, sim_id in zip(items, ids)}
-    for index, candidate, arm, final, score in scored:
-        sim_id = id_by_key.get(simulation_key(final.candidate))
+    for index, arm, final, score, item_index in scored:
+        sim_id = ids[item_index]
         outcomes[index] = _outcome(proposals[index], final, score, sim_id, negated=index in flipped)
         if final.status != "ok":
             ctx.recent_failures.append({"expression": final.candidate.expression, "error": final.error})

@@ -25,7 +25,7 @@ from miner.scoring import ScoreFunction, resolve_score_function
 from pipelines.candidates import CandidateResult
 from pipelines.executors import make_executor
 from pipelines.panel import Panel
-from pipelines.settings import SimulationSettings, split_index
+from pipelines.settings import SimulationSettings
 from state import Store
 
 log = structlog.get_logger(__name__)
@@ -82,9 +82,6 @@ class MiningContext:
 
     def save_bandit(self) -> None:
         self.store.save_bandit(BANDIT_NAME, self.policy.state())
-
-    def is_end(self) -> int:
-        return split_index(self.panel.T, self.base_settings.os_fraction)
 
     def close(self, status: str = "done") -> None:
         try:

@@ -16,6 +16,7 @@ The cycle checks ``ctx.stop`` between batches: a stop request abandons nothing h
 from __future__ import annotations
 
 import dataclasses
+import random
 import time
 from typing import Any
 
@@ -90,9 +91,9 @@ def run_generation(ctx: Any) -> list[Outcome]:
         ranked = sorted(state.population, key=_score_of, reverse=True)
         elites = [clone_scored(ind) for ind in ranked[: int(round(evo.elite * evo.population))]]
         n_immigrants = int(round(evo.immigrants * evo.population))
-        parents = select(state.population, evo.population - len(elites) - n_immigrants, evo.tournament, elite=0.0)
+        parents = select(state.population, evo.population - len(elites) - n_immigrants, evo.tournament)
         children = vary(parents, ctx.pset, cxpb=evo.crossover, mutpb=evo.mutation, max_height=evo.max_height,
-                        max_size=evo.max_size, mutate_params=lambda p: ctx.config.space().mutate(p, _rng()))
+                        max_size=evo.max_size, mutate_params=lambda p: ctx.config.space().mutate(p, random))
         children += random_individuals(ctx, n_immigrants)
     outcomes = evaluate_individuals(ctx, children, origin="ga")
     state.population = elites + children
@@ -110,7 +111,7 @@ def random_individuals(ctx: Any, n: int) -> list[Individual]:
     """Fresh small trees: the first generation, and each generation's immigrants (exploration)."""
     evo = ctx.config.evolution
     space = ctx.config.space()
-    return [random_individual(ctx.pset, evo.init_min_height, evo.init_max_height, space.sample(_rng()))
+    return [random_individual(ctx.pset, evo.init_min_height, evo.init_max_height, space.sample(random))
             for _ in range(n)]
 
 
@@ -189,8 +190,3 @@ def _adopt(ctx: Any, candidates: list[Individual]) -> None:
 def _score_of(ind: Individual) -> float:
     return ind.fitness.values[0] if ind.fitness.valid else float("-inf")
 
-
-def _rng() -> Any:
-    import random
-
-    return random

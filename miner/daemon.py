@@ -1,6 +1,6 @@
 """The daemon loop: thin on purpose (schedule style). It owns no mining logic.
 
-``run(cycle, stop, every=None, clock=time.monotonic, sleep=...)`` calls ``cycle()`` back to back
+``run(cycle, stop, every=None, max_cycles=None)`` calls ``cycle()`` back to back
 (continuous) or every ``every`` seconds through ``schedule``, until ``stop`` is set. A cycle that
 raises is logged and the loop continues (a crash in one cycle must not end weeks of mining);
 ``KeyboardInterrupt`` and a set ``stop`` end it. Missed intervals are not replayed.
@@ -9,7 +9,6 @@ raises is logged and the loop continues (a crash in one cycle must not end weeks
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import schedule
@@ -92,6 +91,3 @@ class Heartbeat:
             except Exception:  # noqa: BLE001 - a missed beat is retried next interval
                 log.exception("heartbeat_failed")
 
-
-def monotonic() -> float:
-    return time.monotonic()

@@ -236,12 +236,10 @@ def clone(ind: Individual) -> Individual:
     return Individual(list(ind), ind.params)
 
 
-def select(population: Sequence[Individual], k: int, tournament: int, elite: float) -> list[Individual]:
-    """Elitism (the best ``elite`` share kept) then tournament selection for the rest."""
-    ranked = sorted(population, key=lambda ind: ind.fitness.values[0], reverse=True)
-    n_elite = min(k, int(round(elite * k)))
-    chosen = [clone_scored(ind) for ind in ranked[:n_elite]]
-    for _ in range(k - n_elite):
+def select(population: Sequence[Individual], k: int, tournament: int) -> list[Individual]:
+    """``k`` parents by tournament selection (elites are kept by the cycle, unvaried)."""
+    chosen = []
+    for _ in range(k):
         contenders = random.sample(list(population), min(tournament, len(population)))
         chosen.append(clone_scored(max(contenders, key=lambda ind: ind.fitness.values[0])))
     return chosen
@@ -259,7 +257,7 @@ def clone_scored(ind: Individual) -> Individual:
 
 def serialize(ind: Individual) -> dict[str, Any]:
     """A JSON-able record of an individual: prefix tokens + params (+ score when known)."""
-    tokens = [[node.name, node.arity] if isinstance(node, gp.Primitive) else [_terminal_value(node), node.ret.__name__] for node in ind]
+    tokens = [[node.name, node.arity] if isinstance(node, gp.Primitive) else [node.value, node.ret.__name__] for node in ind]
     record: dict[str, Any] = {"tokens": tokens, "params": ind.params}
     if ind.fitness.valid:
         record["score"] = ind.fitness.values[0]
@@ -280,10 +278,6 @@ def deserialize(record: dict[str, Any], pset: gp.PrimitiveSetTyped) -> Individua
     if "score" in record:
         ind.fitness.values = (record["score"],)
     return ind
-
-
-def _terminal_value(node: gp.Terminal) -> Any:
-    return node.value
 
 
 def from_text(text: str, pset: gp.PrimitiveSetTyped, params: dict[str, Any] | None = None) -> Individual | None:
