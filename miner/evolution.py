@@ -70,6 +70,7 @@ def build_pset(
     pset = gp.PrimitiveSetTyped("alpha", [], Series)
     weights = {name: CORE_WEIGHT for name in CORE_OPERATORS} | dict(operator_weights or {})
     pset.weights = {}
+    pset.terminal_weights = {}
     for spec in operators():
         if spec.dialect != "brain" or any(t is Text for t in spec.args) or not spec.args:
             continue
@@ -104,7 +105,7 @@ def generate(pset: gp.PrimitiveSetTyped, min_height: int, max_height: int, type_
         terms = pset.terminals.get(tp, [])
         want_terminal = depth >= height or (depth >= min_height and random.random() < 0.3)
         if (want_terminal and terms) or not prims:
-            expr.append(random.choice(terms))
+            expr.append(_weighted_terminal(terms, pset))
         else:
             prim = _weighted_choice(prims, pset)
             expr.append(prim)
@@ -116,6 +117,14 @@ def generate(pset: gp.PrimitiveSetTyped, min_height: int, max_height: int, type_
 def _weighted_choice(prims: Sequence[Any], pset: gp.PrimitiveSetTyped) -> Any:
     weights = getattr(pset, "weights", {})
     return random.choices(prims, weights=[weights.get(p.name, 1.0) for p in prims])[0]
+
+
+def _weighted_terminal(terms: Sequence[Any], pset: gp.PrimitiveSetTyped) -> Any:
+    """A terminal drawn by ``pset.terminal_weights`` (name -> weight; absent names weigh 1)."""
+    weights = getattr(pset, "terminal_weights", None)
+    if not weights:
+        return random.choice(terms)
+    return random.choices(terms, weights=[weights.get(t.name, 1.0) for t in terms])[0]
 
 
 def random_individual(pset: gp.PrimitiveSetTyped, min_height: int, max_height: int, params: dict[str, Any]) -> Individual:
@@ -163,7 +172,7 @@ def substitute_field(ind: Individual, pset: gp.PrimitiveSetTyped) -> Individual:
     spots = [i for i, node in enumerate(ind) if isinstance(node, gp.Terminal) and node.ret is Series]
     fields = [t for t in pset.terminals[Series] if isinstance(t, gp.Terminal)]
     if spots and fields:
-        ind[random.choice(spots)] = random.choice(fields)
+        ind[random.choice(spots)] = _weighted_terminal(fields, pset)
     return ind
 
 
