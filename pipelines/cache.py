@@ -106,6 +106,14 @@ def open_panel(entry: str | Path, source: str | None = None) -> Panel:
     )
 
 
+def field_files(entry: str | Path) -> dict[str, Path]:
+    """Stored field name -> its ``.npy`` file in a cache entry (for passes that read each field
+    once, into memory, instead of leaving every mapped page resident)."""
+    entry = Path(entry)
+    manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+    return {name: entry / filename for name, filename in manifest["fields"].items()}
+
+
 def _open_field(path: Path, shape: tuple[int, int]) -> np.ndarray:
     mapped = np.load(path, mmap_mode="r")
     if mapped.shape != shape or mapped.dtype != np.float64:
