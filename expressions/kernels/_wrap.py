@@ -46,13 +46,15 @@ def window(value, op: str, minimum: int = 1) -> int:
 
 def shift(x: np.ndarray, periods: int) -> np.ndarray:
     """Rows moved down by ``periods`` (up when negative), NaN where nothing moved in."""
-    out = np.full(x.shape, np.nan)
-    if periods == 0:
-        out[:] = x
-    elif periods > 0:
-        out[periods:] = x[: x.shape[0] - periods] if periods < x.shape[0] else out[periods:]
-    elif -periods < x.shape[0]:
-        out[:periods] = x[-periods:]
+    out = np.empty(x.shape)
+    t_len = x.shape[0]
+    moved = max(0, t_len - abs(periods))
+    if periods >= 0:
+        out[: t_len - moved] = np.nan
+        out[t_len - moved :] = x[:moved]
+    else:
+        out[:moved] = x[t_len - moved :]
+        out[moved:] = np.nan
     return out
 
 

@@ -6,307 +6,368 @@ and the ``window - 1`` previous rows (fewer at the start of the panel); NaNs are
 result is NaN unless at least ``min_count`` non-NaN values are in the window. BRAIN operators pass
 ``min_count=window`` (pandas ``min_periods=window``), Qlib operators pass ``min_count=1``.
 
-Loop shape: rows outer, columns inner, with one running-state slot per column. On a C-order
-panel the inner loop then walks contiguous memory and LLVM vectorises it; a column-outer loop
-strides by N*8 bytes and was about 3x slower on [1260, 500]. Columns are cut into blocks of
-``BLOCK`` that ``prange`` spreads over the cores (each block's state stays in L1).
+Loop shape: rows outer, columns inner, one state slot per column: on a C-order panel the inner
+loop walks contiguous memory and LLVM vectorises it (a column-outer loop strides by N*8 bytes).
 
-Window kernels that are not streaming rescan the window (O(window) per value, vectorised across
-columns): for the windows alphas use (5..60) this beats a per-column deque or heap, whose
-branches defeat vectorisation.
+Rolling reductions use the two-block scheme (van Herk / Gil-Werman): time is cut into blocks of
+``window`` rows; the window ending at row ``b0 + i`` of a block is the suffix of the previous
+block from offset ``i + 1`` plus the prefix of its own block up to ``i``. Prefixes run forward,
+suffixes are filled backward once per block, so each value costs O(1) and, unlike a running sum
+with add/remove, no value ever outlives its window: a 1e15 that left leaves no rounding residue.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
-
-BLOCK = 64
-# prange over column blocks. Off: on the shared 2-core box it measured no faster (bench/kernels.py)
-# and parallel compilation costs ~3 s per kernel on a cold cache.
-PARALLEL = False
+from numba import njit
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _block(b, n):
-    j0 = b * BLOCK
-    return j0, min(n, j0 + BLOCK)
+def _suffix_rows(window, t_len):
+    """Rows of a suffix table: offsets 0..block length (the last one is the empty suffix)."""
+    return min(window, t_len) + 1
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _nblocks(n):
-    return (n + BLOCK - 1) // BLOCK
+# ---------------------------------------------------------------- two-block sums
 
 
-# ---------------------------------------------------------------- streaming: sum, mean, count, var
-
-
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def ts_sum_2d(x, window, min_count, mean=False):
-    """Rolling sum (or mean) of non-NaN values, Neumaier-compensated.
-
-    A plain running sum keeps the rounding error of every value that ever left the window, so
-    one huge value (1e12 next to 1.0) would corrupt every later window; the compensation term
-    carries the lost low-order bits so add-then-remove cancels.
-    """
+    """Rolling sum (or mean) of non-NaN values, two-block (no add/remove drift)."""
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        s = np.zeros(j1 - j0)
-        c = np.zeros(j1 - j0)
-        cnt = np.zeros(j1 - j0)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                k = j - j0
+    suf = np.zeros((2, _suffix_rows(window, t_len), n))  # sum, count
+    pre_s, pre_c = np.empty(n), np.empty(n)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        pre_s[:] = 0.0
+        pre_c[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            for j in range(n):
                 v = x[t, j]
                 ok = v == v
-                add = v if ok else 0.0
-                if t >= window:
-                    old = x[t - window, j]
-                    okold = old == old
-                    cnt[k] -= 1.0 if okold else 0.0
-                    add -= old if okold else 0.0
-                cnt[k] += 1.0 if ok else 0.0
-                tot = s[k] + add
-                if abs(s[k]) >= abs(add):
-                    c[k] += (s[k] - tot) + add
-                else:
-                    c[k] += (add - tot) + s[k]
-                s[k] = tot
-                if cnt[k] == 0.0:
-                    s[k] = 0.0
-                    c[k] = 0.0
-                val = s[k] + c[k]
-                if mean:
-                    val = val / cnt[k]
-                out[t, j] = val if cnt[k] >= min_count and cnt[k] > 0 else np.nan
-    return out
-
-
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
-def ts_count_2d(x, window):
-    """Number of non-NaN values in the window (partial windows at the start count what exists)."""
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        cnt = np.zeros(j1 - j0)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                v = x[t, j]
-                cnt[j - j0] += 1.0 if v == v else 0.0
-                if t >= window:
-                    old = x[t - window, j]
-                    cnt[j - j0] -= 1.0 if old == old else 0.0
-                out[t, j] = cnt[j - j0]
-    return out
-
-
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
-def ts_var_2d(x, window, min_count, ddof=1):
-    """Rolling variance of non-NaN values (Welford add/remove).
-
-    Welford's update avoids the cancellation of sum(x^2) - sum(x)^2 / n on prices far from 0.
-    Removal still leaves rounding residue (a 1e4 price leaving a window of 0.6s spoils M2), so
-    every ``window`` rows the window is recomputed exactly (amortised O(1)); and a run of equal
-    values re-seeds the state so a constant window gives exactly 0, as pandas does.
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        m = j1 - j0
-        cnt = np.zeros(m)
-        mu = np.zeros(m)
-        m2 = np.zeros(m)
-        last = np.full(m, np.nan)
-        run = np.zeros(m)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                k = j - j0
-                if t >= window:
-                    old = x[t - window, j]
-                    if old == old:
-                        if cnt[k] <= 1.0:
-                            cnt[k] = 0.0
-                            mu[k] = 0.0
-                            m2[k] = 0.0
-                        else:
-                            cnt[k] -= 1.0
-                            d = old - mu[k]
-                            mu[k] -= d / cnt[k]
-                            m2[k] -= d * (old - mu[k])
-                v = x[t, j]
-                if v == v:
-                    cnt[k] += 1.0
-                    d = v - mu[k]
-                    mu[k] += d / cnt[k]
-                    m2[k] += d * (v - mu[k])
-                    run[k] = run[k] + 1.0 if v == last[k] else 1.0
-                    last[k] = v
-                if run[k] >= cnt[k] and cnt[k] > 0:
-                    mu[k] = last[k]
-                    m2[k] = 0.0
-                ok = cnt[k] >= min_count and cnt[k] > ddof
-                out[t, j] = max(m2[k], 0.0) / (cnt[k] - ddof) if ok else np.nan
-            if t % window == window - 1:
-                _recompute_moments(x, max(0, t - window + 1), t, j0, j1, mu, m2)
+                pre_s[j] += v if ok else 0.0
+                pre_c[j] += 1.0 if ok else 0.0
+                s = suf[0, i, j] + pre_s[j]
+                c = suf[1, i, j] + pre_c[j]
+                val = s / c if mean else s
+                out[t, j] = val if c >= min_count and c > 0 else np.nan
+        if b1 - b0 == window:
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    v = x[t, j]
+                    ok = v == v
+                    suf[0, i, j] = suf[0, i + 1, j] + (v if ok else 0.0)
+                    suf[1, i, j] = suf[1, i + 1, j] + (1.0 if ok else 0.0)
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _recompute_moments(x, start, t, j0, j1, mu, m2):
-    """Exact two-pass mean and M2 of rows start..t: the removals' rounding never outlives a window."""
-    cnt = np.zeros(j1 - j0)
-    ref = np.full(j1 - j0, np.nan)
-    m2[:] = 0.0
-    for r in range(start, t + 1):
-        for j in range(j0, j1):
-            v = x[r, j]
-            ref[j - j0] = v if ref[j - j0] != ref[j - j0] else ref[j - j0]
-            m2[j - j0] += v - ref[j - j0] if v == v else 0.0
-            cnt[j - j0] += 1.0 if v == v else 0.0
-    for k in range(j1 - j0):
-        mu[k] = ref[k] + m2[k] / cnt[k] if cnt[k] > 0 else 0.0
-    m2[:] = 0.0
-    for r in range(start, t + 1):
-        for j in range(j0, j1):
-            v = x[r, j]
-            d = v - mu[j - j0] if v == v else 0.0
-            m2[j - j0] += d * d
+def ts_count_2d(x, window):
+    """Number of non-NaN values in the window (partial windows at the start count what exists)."""
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    cnt = np.zeros(n)
+    for t in range(t_len):
+        for j in range(n):
+            v = x[t, j]
+            cnt[j] += 1.0 if v == v else 0.0
+            if t >= window:
+                old = x[t - window, j]
+                cnt[j] -= 1.0 if old == old else 0.0
+            out[t, j] = cnt[j]
+    return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
+def ts_product_2d(x, window, min_count):
+    """Rolling product of non-NaN values (two-block: no division, so zeros are harmless)."""
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    suf = np.zeros((2, _suffix_rows(window, t_len), n))  # product, count
+    suf[0] = 1.0
+    pre_p, pre_c = np.empty(n), np.empty(n)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        pre_p[:] = 1.0
+        pre_c[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            for j in range(n):
+                v = x[t, j]
+                ok = v == v
+                pre_p[j] *= v if ok else 1.0
+                pre_c[j] += 1.0 if ok else 0.0
+                c = suf[1, i, j] + pre_c[j]
+                out[t, j] = suf[0, i, j] * pre_p[j] if c >= min_count and c > 0 else np.nan
+        if b1 - b0 == window:
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    v = x[t, j]
+                    ok = v == v
+                    suf[0, i, j] = suf[0, i + 1, j] * (v if ok else 1.0)
+                    suf[1, i, j] = suf[1, i + 1, j] + (1.0 if ok else 0.0)
+    return out
+
+
+# ---------------------------------------------------------------- two-block variance
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _shifted_add(v, ref, cnt, s1, s2):
+    """One value into (ref, count, sum of v - ref, sum of squares); ref = first non-NaN seen.
+
+    Sums of deviations from a value of the same part keep the cancellation of s2 - s1^2/n small,
+    and a constant part gives exact zeros.
+    """
+    ok = v == v
+    ref = v if ok and cnt == 0.0 else ref
+    d = v - ref if ok else 0.0
+    return ref, cnt + (1.0 if ok else 0.0), s1 + d, s2 + d * d
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _merged_m2(ra, na, sa1, sa2, rb, nb, sb1, sb2):
+    """(count, mean, sum of squared deviations) of two parts (Chan et al.'s pairwise merge)."""
+    ia = 1.0 / na if na > 0 else 0.0
+    ib = 1.0 / nb if nb > 0 else 0.0
+    n = na + nb
+    delta = (rb - ra) + (sb1 * ib - sa1 * ia)
+    m2 = (sa2 - sa1 * sa1 * ia) + (sb2 - sb1 * sb1 * ib)
+    m2 += delta * delta * (na * nb / n) if na > 0 and nb > 0 else 0.0
+    mean = ra + sa1 * ia + delta * (nb / n) if na > 0 else rb + sb1 * ib
+    return n, mean, max(m2, 0.0)
+
+
+@njit(cache=True, error_model="numpy")
+def ts_var_2d(x, window, min_count, ddof=1):
+    """Rolling variance of non-NaN values: two-block, each part's moments merged exactly.
+
+    Each part sums deviations from its own first value, so prices far from 0 lose no digits and
+    a constant window gives exactly 0, as pandas does.
+    """
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    suf = np.zeros((3, _suffix_rows(window, t_len), n))  # count, sum d, sum d^2
+    suf_ref = np.zeros(n)
+    ref, cnt, s1, s2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        ref[:] = 0.0
+        cnt[:] = 0.0
+        s1[:] = 0.0
+        s2[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            for j in range(n):
+                ref[j], cnt[j], s1[j], s2[j] = _shifted_add(x[t, j], ref[j], cnt[j], s1[j], s2[j])
+                c, _, m2 = _merged_m2(suf_ref[j], suf[0, i, j], suf[1, i, j], suf[2, i, j],
+                                      ref[j], cnt[j], s1[j], s2[j])
+                out[t, j] = m2 / (c - ddof) if c >= min_count and c > ddof else np.nan
+        if b1 - b0 == window:
+            suf_ref[:] = 0.0
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    suf_ref[j], suf[0, i, j], suf[1, i, j], suf[2, i, j] = _shifted_add(
+                        x[t, j], suf_ref[j], suf[0, i + 1, j], suf[1, i + 1, j], suf[2, i + 1, j])
+    return out
+
+
+# ---------------------------------------------------------------- shifts and weighted means
+
+
+@njit(cache=True, error_model="numpy")
+def ts_delta_2d(x, periods):
+    """``x[t] - x[t - periods]`` (``periods >= 0``); NaN where there is no earlier row."""
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    for t in range(t_len):
+        for j in range(n):
+            out[t, j] = x[t, j] - x[t - periods, j] if t >= periods else np.nan
+    return out
+
+
+@njit(cache=True, error_model="numpy")
 def ewm_mean_2d(x, alpha, min_count):
     """pandas ``ewm(alpha=alpha, adjust=True, ignore_na=False).mean()``.
 
     A NaN input decays the old weight but adds nothing, so the output repeats the previous
     average (pandas' behaviour). Result NaN until ``min_count`` non-NaN values have been seen.
+    Written with selects, not branches, so the column loop vectorises.
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
     keep = 1.0 - alpha
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        avg = np.full(j1 - j0, np.nan)
-        wt = np.ones(j1 - j0)
-        nobs = np.zeros(j1 - j0)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                k = j - j0
+    avg = np.full(n, np.nan)
+    wt = np.ones(n)
+    nobs = np.zeros(n)
+    for t in range(t_len):
+        for j in range(n):
+            v = x[t, j]
+            ok = v == v
+            a = avg[j]
+            started = a == a
+            w = wt[j] * keep if started else wt[j]
+            merged = (w * a + v) / (w + 1.0) if a != v else a
+            avg[j] = (merged if started else v) if ok else a
+            wt[j] = w + 1.0 if ok and started else w
+            nobs[j] += 1.0 if ok else 0.0
+            out[t, j] = avg[j] if nobs[j] >= min_count else np.nan
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ts_weighted_mean_2d(x, window, min_count, kind, factor):
+    """Weighted mean over the window's non-NaN values, weights renormalised over them.
+
+    ``kind`` 0: linear decay, today's weight ``window``, then ``window - 1``, ... (BRAIN
+    ``ts_decay_linear``); 1: exponential, weight ``factor**days_ago``; 2: Qlib ``WMA``: weights
+    1..L over a window of length L (oldest 1), normalised by their full sum, then
+    ``np.nanmean(w * x)`` (divides by the count of non-NaN values, Qlib's own formula).
+    Full windows of kinds 0 and 1 (``min_count >= window``) take the two-block path.
+    """
+    if kind != 2 and min_count >= window:
+        return _full_weighted_mean(x, window, kind, factor)
+    return _weighted_mean_rescan(x, window, min_count, kind, factor)
+
+
+@njit(cache=True, error_model="numpy")
+def _full_weighted_mean(x, window, kind, factor):
+    """Linear (kind 0) or exponential (kind 1) weighted mean, NaN unless all values are present.
+
+    Linear: the prefix keeps sum(v) and sum(offset * v), so its weighted sum is
+    ``(window - i') * P0 + P1``; the suffix's is ``Q1 - i * Q0`` in previous-block offsets.
+    Exponential: ``E = factor * E + v`` forward; the suffix holds ``factor**(window - 1 - q) * v``
+    and is scaled by ``factor**(i + 1)``.
+    """
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    suf = np.zeros((3, _suffix_rows(window, t_len), n))  # count, sum v (or decayed), sum q*v
+    p0, p1, pc = np.empty(n), np.empty(n), np.empty(n)
+    days = np.arange(window)
+    total = days.sum() + window if kind == 0 else (factor ** days.astype(np.float64)).sum()
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        p0[:] = 0.0
+        p1[:] = 0.0
+        pc[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0
+            lin = float(window - i)
+            scale = factor ** (i + 1)
+            keep = 0.0 if kind == 0 else factor
+            for j in range(n):
                 v = x[t, j]
                 ok = v == v
-                nobs[k] += 1.0 if ok else 0.0
-                if avg[k] == avg[k]:
-                    wt[k] *= keep
-                    if ok:
-                        if avg[k] != v:
-                            avg[k] = (wt[k] * avg[k] + v) / (wt[k] + 1.0)
-                        wt[k] += 1.0
-                elif ok:
-                    avg[k] = v
-                out[t, j] = avg[k] if nobs[k] >= min_count else np.nan
+                v = v if ok else 0.0
+                pc[j] += 1.0 if ok else 0.0
+                p0[j] = keep * p0[j] + v if kind == 1 else p0[j] + v
+                p1[j] += i * v
+                if kind == 0:
+                    acc = lin * p0[j] + p1[j] + suf[2, i + 1, j] - i * suf[1, i + 1, j]
+                else:
+                    acc = p0[j] + scale * suf[1, i + 1, j]
+                full = pc[j] + suf[0, i + 1, j] >= window
+                out[t, j] = acc / total if full else np.nan
+        if b1 - b0 == window:
+            for t in range(b1 - 1, b0 - 1, -1):
+                q = t - b0
+                w = factor ** (window - 1 - q) if kind == 1 else 1.0
+                for j in range(n):
+                    v = x[t, j]
+                    ok = v == v
+                    v = v if ok else 0.0
+                    suf[0, q, j] = suf[0, q + 1, j] + (1.0 if ok else 0.0)
+                    suf[1, q, j] = suf[1, q + 1, j] + w * v
+                    suf[2, q, j] = suf[2, q + 1, j] + q * v
     return out
 
 
-# ---------------------------------------------------------------- window rescans
-
-
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
-def ts_product_2d(x, window, min_count):
-    """Rolling product of non-NaN values (rescan: a running product breaks on zeros)."""
+@njit(cache=True, error_model="numpy")
+def _weighted_mean_rescan(x, window, min_count, kind, factor):
+    """Any kind and min_count, rescanning the window (O(window) per value)."""
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        p = np.empty(j1 - j0)
-        cnt = np.empty(j1 - j0)
-        for t in range(t_len):
-            p[:] = 1.0
-            cnt[:] = 0.0
-            for r in range(max(0, t - window + 1), t + 1):
-                for j in range(j0, j1):
-                    v = x[r, j]
-                    ok = v == v
-                    p[j - j0] *= v if ok else 1.0
-                    cnt[j - j0] += 1.0 if ok else 0.0
-            for j in range(j0, j1):
-                ok = cnt[j - j0] >= min_count and cnt[j - j0] > 0
-                out[t, j] = p[j - j0] if ok else np.nan
+    acc, wsum, cnt = np.empty(n), np.empty(n), np.empty(n)
+    for t in range(t_len):
+        start = max(0, t - window + 1)
+        length = t - start + 1
+        acc[:] = 0.0
+        wsum[:] = 0.0
+        cnt[:] = 0.0
+        for r in range(start, t + 1):
+            if kind == 0:
+                w = float(window - (t - r))
+            elif kind == 1:
+                w = factor ** (t - r)
+            else:
+                w = (r - start + 1.0) / (length * (length + 1.0) * 0.5)
+            for j in range(n):
+                v = x[r, j]
+                ok = v == v
+                acc[j] += w * v if ok else 0.0
+                wsum[j] += w if ok else 0.0
+                cnt[j] += 1.0 if ok else 0.0
+        for j in range(n):
+            val = acc[j] / cnt[j] if kind == 2 else acc[j] / wsum[j]
+            out[t, j] = val if cnt[j] >= min_count and cnt[j] > 0 else np.nan
     return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+# ---------------------------------------------------------------- order statistics
+
+
+@njit(cache=True, error_model="numpy")
 def ts_extreme_2d(x, window, min_count, is_max, arg):
-    """Rolling max/min of non-NaN values, or (``arg``) days since it (today = 0, ties: newest)."""
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    sign = 1.0 if is_max else -1.0
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        best = np.empty(j1 - j0)
-        pos = np.empty(j1 - j0)
-        cnt = np.empty(j1 - j0)
-        for t in range(t_len):
-            best[:] = -np.inf
-            pos[:] = -1.0
-            cnt[:] = 0.0
-            for r in range(max(0, t - window + 1), t + 1):
-                for j in range(j0, j1):
-                    v = sign * x[r, j]
-                    ok = v == v
-                    take = v >= best[j - j0]
-                    best[j - j0] = v if take else best[j - j0]
-                    pos[j - j0] = r if take else pos[j - j0]
-                    cnt[j - j0] += 1.0 if ok else 0.0
-            for j in range(j0, j1):
-                k = j - j0
-                val = t - pos[k] if arg else sign * best[k]
-                out[t, j] = val if cnt[k] >= min_count and cnt[k] > 0 else np.nan
-    return out
+    """Rolling max/min of non-NaN values, or (``arg``) days since it (today = 0, ties: newest).
 
-
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
-def qlib_idx_extreme_2d(x, window, is_max):
-    """Qlib ``IdxMax``/``IdxMin``: 1-based position of ``np.argmax``/``np.argmin`` in the window.
-
-    Like numpy, the first NaN of the window wins, and ties go to the oldest value. The window
-    is shorter at the start (pandas ``min_periods=1``); all-NaN windows give NaN.
+    Two-block: prefix and suffix extremes with their rows. Ties go to the newer row: the
+    prefix takes ``>=`` going forward, the suffix keeps its first hit going backward, and the
+    (newer) prefix wins a tie with the suffix.
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
     sign = 1.0 if is_max else -1.0
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        best = np.empty(j1 - j0)
-        pos = np.empty(j1 - j0)
-        first_nan = np.empty(j1 - j0)
-        cnt = np.empty(j1 - j0)
-        for t in range(t_len):
-            start = max(0, t - window + 1)
-            best[:] = -np.inf
-            pos[:] = start
-            first_nan[:] = -1.0
-            cnt[:] = 0.0
-            for r in range(start, t + 1):
-                for j in range(j0, j1):
-                    k = j - j0
-                    v = sign * x[r, j]
-                    ok = v == v
-                    take = v > best[k]
-                    best[k] = v if take else best[k]
-                    pos[k] = r if take else pos[k]
-                    first_nan[k] = r if (not ok and first_nan[k] < 0) else first_nan[k]
-                    cnt[k] += 1.0 if ok else 0.0
-            for j in range(j0, j1):
-                k = j - j0
-                p = first_nan[k] if first_nan[k] >= 0 else pos[k]
-                out[t, j] = p - start + 1.0 if cnt[k] > 0 else np.nan
+    suf = np.zeros((3, _suffix_rows(window, t_len), n))  # best, row, count
+    suf[0] = -np.inf
+    suf[1] = -1.0
+    best, pos, cnt = np.empty(n), np.empty(n), np.empty(n)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        best[:] = -np.inf
+        pos[:] = -1.0
+        cnt[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            for j in range(n):
+                v = sign * x[t, j]
+                take = v >= best[j]
+                best[j] = v if take else best[j]
+                pos[j] = t if take else pos[j]
+                cnt[j] += 1.0 if v == v else 0.0
+                sb = suf[0, i, j]
+                mine = best[j] > sb or (best[j] == sb and pos[j] >= 0)
+                val = t - (pos[j] if mine else suf[1, i, j]) if arg else sign * max(best[j], sb)
+                c = cnt[j] + suf[2, i, j]
+                out[t, j] = val if c >= min_count and c > 0 else np.nan
+        if b1 - b0 == window:
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    v = sign * x[t, j]
+                    sb, sp = suf[0, i + 1, j], suf[1, i + 1, j]
+                    take = v > sb or (v == v and sp < 0)
+                    suf[0, i, j] = v if take else sb
+                    suf[1, i, j] = t if take else sp
+                    suf[2, i, j] = suf[2, i + 1, j] + (1.0 if v == v else 0.0)
     return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def ts_rank_2d(x, window, min_count, mode):
     """Rank of today's value among the window's non-NaN values, ties averaged.
 
@@ -315,76 +376,32 @@ def ts_rank_2d(x, window, min_count, mode):
     (BRAIN): ``(a - 1) / (n - 1)`` in [0, 1], 0.5 when n == 1; 1 (pandas/Qlib ``pct=True``):
     ``a / n``; 2 (midpoint, for quantile transforms): ``(a - 0.5) / n`` in (0, 1).
     NaN when today is NaN or fewer than ``min_count`` non-NaN values.
+
+    One counter per column: each window value adds ``(v < today) + (v <= today)``, which sums to
+    ``2 * less + equal``; the non-NaN count is a running count.
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        less = np.empty(j1 - j0)
-        equal = np.empty(j1 - j0)
-        cnt = np.empty(j1 - j0)
-        for t in range(t_len):
-            less[:] = 0.0
-            equal[:] = 0.0
-            cnt[:] = 0.0
-            for r in range(max(0, t - window + 1), t + 1):
-                for j in range(j0, j1):
-                    v = x[r, j]
-                    c = x[t, j]
-                    less[j - j0] += 1.0 if v < c else 0.0
-                    equal[j - j0] += 1.0 if v == c else 0.0
-                    cnt[j - j0] += 1.0 if v == v else 0.0
-            for j in range(j0, j1):
-                k = j - j0
-                a = less[k] + (equal[k] + 1.0) * 0.5
-                if mode == 0:
-                    val = 0.5 if cnt[k] == 1.0 else (a - 1.0) / (cnt[k] - 1.0)
-                elif mode == 1:
-                    val = a / cnt[k]
-                else:
-                    val = (a - 0.5) / cnt[k]
-                ok = x[t, j] == x[t, j] and cnt[k] >= min_count
-                out[t, j] = val if ok else np.nan
-    return out
-
-
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
-def ts_weighted_mean_2d(x, window, min_count, kind, factor):
-    """Weighted mean over the window's non-NaN values, weights renormalised over them.
-
-    ``kind`` 0: linear decay, today's weight ``window``, then ``window - 1``, ... (BRAIN
-    ``ts_decay_linear``); 1: exponential, weight ``factor**days_ago``; 2: Qlib ``WMA``: weights
-    1..L over a window of length L (oldest 1), normalised by their full sum, then
-    ``np.nanmean(w * x)`` (divides by the count of non-NaN values, Qlib's own formula).
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        acc = np.empty(j1 - j0)
-        wsum = np.empty(j1 - j0)
-        cnt = np.empty(j1 - j0)
-        for t in range(t_len):
-            start = max(0, t - window + 1)
-            length = t - start + 1
-            acc[:] = 0.0
-            wsum[:] = 0.0
-            cnt[:] = 0.0
-            for r in range(start, t + 1):
-                if kind == 0:
-                    w = float(window - (t - r))
-                elif kind == 1:
-                    w = factor ** (t - r)
-                else:
-                    w = (r - start + 1.0) / (length * (length + 1.0) * 0.5)
-                for j in range(j0, j1):
-                    v = x[r, j]
-                    ok = v == v
-                    acc[j - j0] += w * v if ok else 0.0
-                    wsum[j - j0] += w if ok else 0.0
-                    cnt[j - j0] += 1.0 if ok else 0.0
-            for j in range(j0, j1):
-                k = j - j0
-                val = acc[k] / cnt[k] if kind == 2 else acc[k] / wsum[k]
-                out[t, j] = val if cnt[k] >= min_count and cnt[k] > 0 else np.nan
+    score, cnt = np.empty(n), np.zeros(n)
+    for t in range(t_len):
+        score[:] = 0.0
+        for r in range(max(0, t - window + 1), t + 1):
+            for j in range(n):
+                v = x[r, j]
+                c = x[t, j]
+                score[j] += (1.0 if v < c else 0.0) + (1.0 if v <= c else 0.0)
+        for j in range(n):
+            v = x[t, j]
+            cnt[j] += 1.0 if v == v else 0.0
+            if t >= window:
+                old = x[t - window, j]
+                cnt[j] -= 1.0 if old == old else 0.0
+            a = (score[j] + 1.0) * 0.5
+            if mode == 0:
+                val = 0.5 if cnt[j] == 1.0 else (a - 1.0) / (cnt[j] - 1.0)
+            elif mode == 1:
+                val = a / cnt[j]
+            else:
+                val = (a - 0.5) / cnt[j]
+            out[t, j] = val if v == v and cnt[j] >= min_count else np.nan
     return out

@@ -7,12 +7,10 @@ per column. These have no min_count: their NaN rule is written on each kernel.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
-
-from expressions.kernels.timeseries import PARALLEL, _block, _nblocks
+from numba import njit
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def ts_kth_2d(x, window, k):
     """The k-th most recent non-NaN value among the last ``window`` rows (k=1: backfill).
 
@@ -20,25 +18,24 @@ def ts_kth_2d(x, window, k):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        for t in range(t_len):
-            start = max(0, t - window + 1)
-            for j in range(j0, j1):
-                seen = 0
-                val = np.nan
-                for r in range(t, start - 1, -1):
-                    v = x[r, j]
-                    if v == v:
-                        seen += 1
-                        if seen == k:
-                            val = v
-                            break
-                out[t, j] = val
+    j0, j1 = 0, n
+    for t in range(t_len):
+        start = max(0, t - window + 1)
+        for j in range(j0, j1):
+            seen = 0
+            val = np.nan
+            for r in range(t, start - 1, -1):
+                v = x[r, j]
+                if v == v:
+                    seen += 1
+                    if seen == k:
+                        val = v
+                        break
+            out[t, j] = val
     return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def last_diff_value_2d(x, window):
     """The most recent non-NaN value in the previous ``window - 1`` rows that differs from today's.
 
@@ -46,24 +43,23 @@ def last_diff_value_2d(x, window):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        for t in range(t_len):
-            start = max(0, t - window + 1)
-            for j in range(j0, j1):
-                today = x[t, j]
-                val = np.nan
-                if today == today:
-                    for r in range(t - 1, start - 1, -1):
-                        v = x[r, j]
-                        if v == v and v != today:
-                            val = v
-                            break
-                out[t, j] = val
+    j0, j1 = 0, n
+    for t in range(t_len):
+        start = max(0, t - window + 1)
+        for j in range(j0, j1):
+            today = x[t, j]
+            val = np.nan
+            if today == today:
+                for r in range(t - 1, start - 1, -1):
+                    v = x[r, j]
+                    if v == v and v != today:
+                        val = v
+                        break
+            out[t, j] = val
     return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def days_from_last_change_2d(x):
     """Days since the value last differed from the previous non-NaN value (0 on a change day).
 
@@ -71,25 +67,24 @@ def days_from_last_change_2d(x):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        last = np.full(j1 - j0, np.nan)
-        changed = np.zeros(j1 - j0)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                k = j - j0
-                v = x[t, j]
-                if v != v:
-                    out[t, j] = np.nan
-                    continue
-                if v != last[k]:
-                    changed[k] = t
-                    last[k] = v
-                out[t, j] = t - changed[k]
+    j0, j1 = 0, n
+    last = np.full(j1 - j0, np.nan)
+    changed = np.zeros(j1 - j0)
+    for t in range(t_len):
+        for j in range(j0, j1):
+            k = j - j0
+            v = x[t, j]
+            if v != v:
+                out[t, j] = np.nan
+                continue
+            if v != last[k]:
+                changed[k] = t
+                last[k] = v
+            out[t, j] = t - changed[k]
     return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def hump_2d(x, limit):
     """Keep yesterday's output unless today's value moved more than ``limit[t]`` from it.
 
@@ -98,20 +93,19 @@ def hump_2d(x, limit):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                v = x[t, j]
-                prev = out[t - 1, j] if t > 0 else np.nan
-                if v != v or prev != prev or abs(v - prev) > limit[t]:
-                    out[t, j] = v
-                else:
-                    out[t, j] = prev
+    j0, j1 = 0, n
+    for t in range(t_len):
+        for j in range(j0, j1):
+            v = x[t, j]
+            prev = out[t - 1, j] if t > 0 else np.nan
+            if v != v or prev != prev or abs(v - prev) > limit[t]:
+                out[t, j] = v
+            else:
+                out[t, j] = prev
     return out
 
 
-@njit(cache=True, parallel=PARALLEL, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def trade_when_2d(enter, value, exit_):
     """NaN where ``exit_ > 0``; else ``value`` where ``enter > 0``; else yesterday's output.
 
@@ -119,14 +113,13 @@ def trade_when_2d(enter, value, exit_):
     """
     t_len, n = value.shape
     out = np.empty((t_len, n))
-    for b in prange(_nblocks(n)):
-        j0, j1 = _block(b, n)
-        for t in range(t_len):
-            for j in range(j0, j1):
-                if exit_[t, j] > 0:
-                    out[t, j] = np.nan
-                elif enter[t, j] > 0:
-                    out[t, j] = value[t, j]
-                else:
-                    out[t, j] = out[t - 1, j] if t > 0 else np.nan
+    j0, j1 = 0, n
+    for t in range(t_len):
+        for j in range(j0, j1):
+            if exit_[t, j] > 0:
+                out[t, j] = np.nan
+            elif enter[t, j] > 0:
+                out[t, j] = value[t, j]
+            else:
+                out[t, j] = out[t - 1, j] if t > 0 else np.nan
     return out

@@ -69,8 +69,7 @@ def ts_delay(x, d):
 @_declare((Series, Window), SHIFT, cost=1.0, aliases=("delta",), lookback=_delay_lookback)
 def ts_delta(x, d):
     """Today's value minus the value d days ago."""
-    x = panel(x)
-    return x - shift(x, window(d, "ts_delta"))
+    return ts.ts_delta_2d(panel(x), window(d, "ts_delta"))
 
 
 @_declare((Series, Window), ROLLING, aliases=("sum",))
