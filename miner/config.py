@@ -29,6 +29,7 @@ class DataConfig:
     groups: str | None = None
     synthetic_config: str | None = None
     cache_dir: str | None = None
+    fields_file: str | None = None  # CSV/parquet: field, category, description (pipelines.fields)
 
 
 @dataclasses.dataclass
@@ -57,6 +58,7 @@ class EvolutionConfig:
     seed: int = 0
     seed_file: str | None = None
     seed_library: str | None = None
+    min_field_coverage: float = 0.7  # fields covering less of the universe are not drawn
 
 
 @dataclasses.dataclass

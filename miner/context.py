@@ -20,10 +20,13 @@ import structlog
 from bandit import Reward, make_policy, policy_from_state
 from miner.config import MinerConfig
 from miner.evolution import Individual, build_pset
+from miner.field_weights import eligible_fields
 from miner.hall_of_fame import HallOfFame
 from miner.scoring import ScoreFunction, resolve_score_function
 from pipelines.candidates import CandidateResult
+from pipelines.checks import SHARPE_LIMIT
 from pipelines.executors import make_executor
+from pipelines.fields import field_metadata
 from pipelines.panel import Panel
 from pipelines.settings import SimulationSettings
 from state import Store
@@ -66,7 +69,10 @@ class MiningContext:
     stop: threading.Event = dataclasses.field(default_factory=threading.Event)
     hooks: Any = dataclasses.field(default_factory=NoHooks)
     recent_failures: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=10))
+    field_metadata: list = dataclasses.field(default_factory=list)  # pipelines.fields.FieldInfo
+    field_popularity: dict = dataclasses.field(default_factory=dict)  # name -> FieldPopularity
     _arm: Any = None
+    _fields_of: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def arm_for(self, index: int) -> Any:
         """The bandit's arm for the proposal at ``index``: one pull per sub-batch."""
@@ -79,6 +85,28 @@ class MiningContext:
             return
         error = result.error if result.status != "ok" else None
         self.policy.update(arm, self.reward_function(result.is_metrics, error=error))
+
+    def refresh_field_weights(self) -> None:
+        """Re-weight the field terminals from the store's passing alphas (start of each generation);
+        the weights are saved under ``fields.weights`` for ``status``."""
+        from miner.field_weights import field_popularity, field_weights
+        from state.repo_fields import ok_simulation_figures
+
+        if not self.field_metadata:
+            return
+        rows = ok_simulation_figures(self.store, min_sharpe=SHARPE_LIMIT[1])
+        self.field_popularity = field_popularity(rows, parsed=self._fields_of)
+        weights = field_weights(self.field_metadata, self.field_popularity,
+                                min_coverage=self.config.evolution.min_field_coverage)
+        self.pset.terminal_weights = weights
+        self.store.save_value("fields.weights", weights)
+
+    def prompt_fields(self) -> dict[str, str]:
+        """Drawable fields, most weighted first, with their descriptions (the LLM prompt's list)."""
+        weights = getattr(self.pset, "terminal_weights", {}) or {}
+        infos = [i for i in self.field_metadata if i.name in weights] or self.field_metadata
+        ranked = sorted(infos, key=lambda i: -weights.get(i.name, 0.0))
+        return {i.name: i.description or f"{i.category}, {i.frequency}" for i in ranked}
 
     def save_bandit(self) -> None:
         self.store.save_bandit(BANDIT_NAME, self.policy.state())
@@ -120,8 +148,11 @@ def _shape(policy: Any) -> tuple:
     return state["policy"], json.dumps(state.get("params"), sort_keys=True), json.dumps(state.get("arms", state.get("space")), sort_keys=True)
 
 
-def build_pset_for(config: MinerConfig, panel: Panel) -> Any:
+def build_pset_for(config: MinerConfig, panel: Panel, eligible: list[str] | None = None) -> Any:
+    """The primitive set; ``eligible`` (names) leaves out fields under the coverage limit."""
     fields = [name for name in panel.fields if name != "returns"] + ["returns"]
+    if eligible is not None:
+        fields = [name for name in fields if name in set(eligible)]
     groups = [g for g in panel.groups if g != "market"]
     return build_pset(fields, groups, config.evolution.windows, config.evolution.constants,
                       config.evolution.operator_weights)
@@ -138,14 +169,30 @@ def open_context(config: MinerConfig, panel: Panel, panel_source: Any, *, mode: 
     executor = make_executor(config.executor.kind, panel if config.executor.kind == "local" else panel_source,
                              workers=config.executor.workers,
                              scheduler=config.executor.scheduler)
-    pset = build_pset_for(config, panel)
+    metadata = _field_metadata(config, panel)
+    pset = build_pset_for(config, panel, eligible_fields(metadata, config.evolution.min_field_coverage))
     ctx = MiningContext(
         config=config, panel=panel, store=store, run_id=run_id, executor=executor,
         policy=build_policy(config, store), reward_function=Reward(metric="fitness") if config.bandit.reward == "default" else Reward(metric=config.bandit.reward),
         score_function=resolve_score_function(config.scoring.function), base_settings=base, pset=pset,
         hall_of_fame=HallOfFame(config.lateral.hall_of_fame), state=PopulationState(), ideas=ideas,
+        field_metadata=metadata,
     )
+    ctx.refresh_field_weights()
     restore_state(ctx)
     if ctx.state.generation == 0 and not ctx.state.population:
         random.seed(config.evolution.seed)
     return ctx
+
+
+def _field_metadata(config: MinerConfig, panel: Panel) -> list:
+    """Coverage, category and rhythm of every field (cached beside the panel); fails loudly when
+    no field reaches the configured coverage."""
+    from miner.errors import ConfigError
+
+    universe = str(config.settings.get("universe", "TOP500"))
+    metadata = field_metadata(panel, universe, config.data.fields_file)
+    if not eligible_fields(metadata, config.evolution.min_field_coverage):
+        raise ConfigError(f"{config.source}: no data field covers {config.evolution.min_field_coverage:.0%} of "
+                          f"{universe}; lower [evolution] min_field_coverage")
+    return metadata
