@@ -1,0 +1,63 @@
+"""One model input judged out of sample: fit, predict, score the objectives, backtest.
+
+``evaluate_model`` is what ``alphaminer pool`` runs for the pool and for each baseline, with the
+same dataset options, model, objectives and backtest, so that the rows compare like with like.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from pipelines.pool.backtest import BacktestResult, long_short
+from pipelines.pool.dataset import OS, PoolDataset
+from pipelines.pool.models import FitResult, fit_predict
+from pipelines.pool.objectives import Objective, Scored, evaluate_objectives
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelEvaluation:
+    """The figures row of one model input, and what they were computed from."""
+
+    row: dict[str, Any]
+    fit: FitResult
+    scored: Scored
+    backtest: BacktestResult
+
+
+def evaluate_model(
+    name: str,
+    dataset: PoolDataset,
+    model: str,
+    objectives: Sequence[Objective],
+    *,
+    quantile: float = 0.2,
+    cost_bps: float = 0.0,
+    seed: int = 0,
+) -> ModelEvaluation:
+    """Fit ``model`` on ``dataset``'s in-sample rows and judge its out-of-sample predictions.
+
+    Returns
+    -------
+    ModelEvaluation : ``row`` = name, n_features, model, label, os_rows, the objectives by
+    name, then the backtest figures (sharpe, annual_return, max_drawdown, turnover, win_rate,
+    profit_factor, days) and model info (e.g. boosting iterations).
+    """
+    fit = fit_predict(dataset, model, seed=seed)
+    rows = dataset.part(OS)
+    dates = rows["date"].to_numpy()
+    scored = Scored(rows["label"].to_numpy(), fit.predictions, dates, dataset.label_kind)
+    backtest = long_short(dates, rows["symbol"].to_numpy(), fit.predictions, rows["next_return"].to_numpy(),
+                          quantile=quantile, cost_bps=cost_bps)
+    row: dict[str, Any] = {
+        "name": name,
+        "n_features": len(dataset.features),
+        "model": model,
+        "label": dataset.label_kind,
+        "os_rows": rows.height,
+        **evaluate_objectives(objectives, scored),
+        **backtest.figures,
+        **fit.info,
+    }
+    return ModelEvaluation(row, fit, scored, backtest)
