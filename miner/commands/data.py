@@ -1,4 +1,5 @@
-"""``alphaminer data info``: what a market data file holds, after conversion to a Panel."""
+"""``alphaminer data info``: what a market data file holds, after conversion to a Panel;
+``alphaminer data fields``: each field's coverage, category, update rhythm and popularity."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_args(info)
     info.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     info.set_defaults(func=run_info)
+    _register_fields(actions)
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -101,3 +103,105 @@ def _print_tables(summary: dict) -> None:
     console.print(groups)
     # Outside the tables so that the path is never folded and can be copied.
     console.print(f"cache: {summary['cache'] or '(not cached)'}", soft_wrap=True)
+
+
+# ---- data fields -----------------------------------------------------------------------------
+
+FIELD_COLUMNS = ("name", "category", "coverage", "coverage_1y", "frequency", "passing", "mean_score", "description")
+
+
+def _register_fields(actions: argparse._SubParsersAction) -> None:
+    fields = actions.add_parser(
+        "fields", help="coverage, category, update frequency and popularity of every data field"
+    )
+    add_data_args(fields)
+    fields.add_argument("--config", help="alphaminer.toml to read (default: ./alphaminer.toml when present)")
+    fields.add_argument("--db", help="store whose alphas give the popularity (default: the config's)")
+    fields.add_argument("--fields-file", help="CSV/parquet with field, category, description columns")
+    fields.add_argument("--universe", help="coverage is over this universe's members (default: the config's)")
+    fields.add_argument("--min-coverage", type=float, default=0.0, metavar="SHARE",
+                        help="show only fields covering at least this share (0..1) of the universe")
+    fields.add_argument("--category", help="show only this category")
+    fields.add_argument("--sort", choices=FIELD_COLUMNS, help="sort by this column (numbers: highest first)")
+    fields.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    fields.set_defaults(func=run_fields)
+
+
+def run_fields(args: argparse.Namespace) -> int:
+    from miner.config import load_config
+    from miner.errors import UsageError
+
+    if not 0.0 <= args.min_coverage <= 1.0:
+        raise UsageError(f"--min-coverage must be a share between 0 and 1, not {args.min_coverage:g}")
+    config = load_config(args.config)
+    panel = load_data(args)
+    universe = args.universe or str(config.settings.get("universe", "TOP500"))
+    rows = field_table(panel, universe, args.fields_file or config.data.fields_file, args.db or config.db)
+    if args.category is not None:
+        categories = sorted({row["category"] for row in rows})
+        if args.category.lower() not in categories:
+            raise UsageError(f"--category {args.category!r}: no such category; categories: {', '.join(categories)}")
+        rows = [row for row in rows if row["category"] == args.category.lower()]
+    rows = [row for row in rows if row["coverage"] >= args.min_coverage]
+    if args.sort:
+        rows = _sorted_rows(rows, args.sort)
+    if args.json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+    else:
+        _print_fields(rows, universe)
+    return 0
+
+
+def field_table(panel: Panel, universe: str, fields_file: str | None, db: str | None) -> list[dict]:
+    """One plain row per field (``FIELD_COLUMNS`` + ``change_share``); popularity from ``db``
+    when that store exists (else 0 passing)."""
+    from pipelines.fields import field_metadata
+
+    popularity = _popularity(db)
+    rows = []
+    for info in field_metadata(panel, universe, fields_file):
+        known = popularity.get(info.name)
+        rows.append({
+            "name": info.name, "category": info.category, "coverage": info.coverage,
+            "coverage_1y": info.coverage_1y, "frequency": info.frequency, "change_share": info.change_share,
+            "passing": known.passing if known else 0, "mean_score": known.mean_score if known else None,
+            "description": info.description,
+        })
+    return rows
+
+
+def _popularity(db: str | None) -> dict:
+    from miner.field_weights import field_popularity
+    from pipelines.checks import SHARPE_LIMIT
+    from state import Store, StoreError
+    from state.repo_fields import ok_simulation_figures
+
+    if not db:
+        return {}
+    try:
+        store = Store(db, create=False)
+    except StoreError:
+        return {}  # no store yet: nothing has been mined, every field has 0 passing alphas
+    with store:
+        return field_popularity(ok_simulation_figures(store, min_sharpe=SHARPE_LIMIT[1]))
+
+
+def _sorted_rows(rows: list[dict], column: str) -> list[dict]:
+    if column in ("name", "category", "frequency", "description"):
+        return sorted(rows, key=lambda row: (row[column] or "").lower())
+    missing = [row for row in rows if row[column] is None]
+    return sorted((row for row in rows if row[column] is not None), key=lambda row: -row[column]) + missing
+
+
+def _print_fields(rows: list[dict], universe: str) -> None:
+    console = Console(file=sys.stdout, markup=False, highlight=False)
+    table = Table(title=f"data fields (coverage over {universe.upper()})")
+    for column, justify in (("field", "left"), ("category", "left"), ("coverage", "right"), ("1y", "right"),
+                            ("updates", "left"), ("passing", "right"), ("mean score", "right"),
+                            ("description", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for row in rows:
+        score = "-" if row["mean_score"] is None else f"{row['mean_score']:.2f}"
+        table.add_row(row["name"], row["category"], f"{row['coverage']:.1%}", f"{row['coverage_1y']:.1%}",
+                      row["frequency"], str(row["passing"]), score, row["description"])
+    console.print(table)
