@@ -83,7 +83,7 @@ def pooled(expressions: list[str], data: str, groups: str | None, workdir: Path,
         return {"error": "pool: not available (no alphas to pool)"}
     exe = shutil.which("alphaminer") or str(Path(sys.executable).with_name("alphaminer"))
     listing = workdir / "pool_expressions.txt"
-    listing.write_text("\n".join(expressions) + "\n", encoding="utf-8")
+    listing.write_text("".join(f"alpha{i + 1}\t{text}\n" for i, text in enumerate(expressions)), encoding="utf-8")
     command = [exe, "pool", "--from-file", str(listing), "--data", data, "--baseline", "alpha158", "--json",
                "--out", str(workdir / "pool")] + (["--groups", groups] if groups else [])
     try:
