@@ -101,3 +101,31 @@ def print_bandit(rows: list[dict[str, Any]], console: Console | None = None) -> 
     for row in rows:
         table.add_row(row["arm"], str(row["pulls"]), _fmt(row["mean_reward"]))
     (console or Console()).print(table)
+
+
+def field_rows(store: Any, weights: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Fields by passing alphas, then draw weight: ``{field, passing, mean_score, weight}``.
+
+    ``weights`` default to those the miner saved last (``fields.weights``; None when it never ran).
+    """
+    from miner.field_weights import field_popularity
+    from pipelines.checks import SHARPE_LIMIT
+    from state.repo_fields import ok_simulation_figures
+
+    popularity = field_popularity(ok_simulation_figures(store, min_sharpe=SHARPE_LIMIT[1]))
+    weights = (store.load_value("fields.weights") or {}) if weights is None else weights
+    rows = []
+    for name in set(weights) | set(popularity):
+        known = popularity.get(name)
+        rows.append({"field": name, "passing": known.passing if known else 0,
+                     "mean_score": known.mean_score if known else None, "weight": weights.get(name)})
+    return sorted(rows, key=lambda row: (-row["passing"], -(row["weight"] or 0.0), row["field"]))
+
+
+def print_fields(rows: list[dict[str, Any]], console: Console | None = None) -> None:
+    table = Table(title="winning fields")
+    for column in ("field", "passing", "mean score", "weight"):
+        table.add_column(column, justify="left" if column == "field" else "right")
+    for row in rows:
+        table.add_row(row["field"], str(row["passing"]), _fmt(row["mean_score"]), _fmt(row["weight"]))
+    (console or Console()).print(table)

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from miner.commands._miner_args import add_store_args
 from miner.config import load_config
-from miner.report import bandit_rows, best_rows, print_bandit, print_best
+from miner.report import bandit_rows, best_rows, field_rows, print_bandit, print_best, print_fields
 from pipelines.checks import FITNESS_LIMIT, SHARPE_LIMIT
 from state import Store
 from state.lock import stale_reason
@@ -39,6 +39,7 @@ def collect(store: Store, top: int, stale_after_s: float) -> dict[str, Any]:
         "generation": checkpoint["generation"] if checkpoint else 0,
         "llm": _llm(store),
         "submitted": len(store.submissions()),
+        "fields": field_rows(store),
     }
 
 
@@ -93,4 +94,6 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"LLM disabled: {llm['last_error']}")
     print_best(status["best"], console)
     print_bandit(status["bandit"], console)
+    if status["fields"]:
+        print_fields(status["fields"][: args.top], console)
     return 0

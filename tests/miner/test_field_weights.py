@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from miner.cli import main
 from miner.cycle import run_cycle
 from miner.evolution import _weighted_terminal
 from miner.field_weights import (
@@ -135,7 +136,7 @@ def planted_market(tmp_path_factory) -> Path:
     return market_parquet(tmp_path_factory.mktemp("planted") / "market.parquet", panel, extra)
 
 
-def test_a_useful_field_gains_draw_share(small_config, planted_market: Path, tmp_path: Path) -> None:
+def test_a_useful_field_gains_draw_share(small_config, planted_market: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     small_config.data.path = str(planted_market)
     small_config.data.cache_dir = str(tmp_path / "cache")
     seeds = tmp_path / "seeds.txt"
@@ -154,6 +155,17 @@ def test_a_useful_field_gains_draw_share(small_config, planted_market: Path, tmp
     assert after["signal"] > 1.5 * before["signal"]
     assert after["signal"] > 2 * max(after[f"noise{i}"] for i in range(4))
     assert saved == pytest.approx(ctx.pset.terminal_weights)
+    # status shows the winners: fields by passing alphas, with the saved weights
+    capsys.readouterr()
+    assert main(["status", "--db", small_config.db, "--json"]) == 0
+    rows = {row["field"]: row for row in json.loads(capsys.readouterr().out)["fields"]}
+    assert rows["signal"]["passing"] == popularity["signal"].passing
+    assert rows["signal"]["weight"] == pytest.approx(saved["signal"])
+    assert rows["noise0"]["passing"] < rows["signal"]["passing"]
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["status", "--db", small_config.db]) == 0
+    table = capsys.readouterr().out
+    assert "winning fields" in table and "│ signal" in table
 
 
 # ---- 2,000 fields: a once touches only the fields it draws -----------------------------------
