@@ -55,11 +55,13 @@ class QlibTreeBuilder:
     def __init__(self, ops, feature_class) -> None:
         self.ops, self.feature_class = ops, feature_class
         self.names = {op.__name__: op for op in ops.OpsList}
+        self.tokens: list[tuple[str, str]] = []
+        self.i = 0
 
     def build(self, text: str):
         self.tokens, self.i = self._tokens(text), 0
         node = self._expression(0)
-        if self.i != len(self.tokens):
+        if self.tokens[self.i][0] != "end":
             raise ValueError(f"unexpected {self.tokens[self.i]!r} in {text!r}")
         return node
 
@@ -73,7 +75,7 @@ class QlibTreeBuilder:
             kind = ("number", "field", "name", "op")[next(i for i, g in enumerate(match.groups()) if g is not None)]
             out.append((kind, match.group(match.lastindex)))
             at = match.end()
-        return out
+        return out + [("end", "")]
 
     def _expression(self, floor: int):
         left = self._unary()
@@ -91,6 +93,8 @@ class QlibTreeBuilder:
 
     def _unary(self):
         kind, value = self.tokens[self.i]
+        if kind == "end":
+            raise ValueError("the expression ends too early")
         self.i += 1
         if value == "-":
             return self.ops.Mul(self._unary(), -1)
@@ -104,11 +108,13 @@ class QlibTreeBuilder:
             return self.feature_class(value)
         args = []
         self._expect("(")
-        while self.tokens[self.i][1] != ")":
+        while self.tokens[self.i][1] != ")" and self.tokens[self.i][0] != "end":
             args.append(self._expression(0))
             if self.tokens[self.i][1] == ",":
                 self.i += 1
         self._expect(")")
+        if kind != "name" or value not in self.names:
+            raise ValueError(f"unknown Qlib operator {value!r}")
         return self.names[value](*args)
 
     def _expect(self, value: str) -> None:
