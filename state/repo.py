@@ -1,4 +1,4 @@
-"""The Store: every query of alphaminer lives here (and in ``repo_batch.py``, ``repo_bookkeeping.py``).
+"""The Store: every query of alphaminer lives here (and in ``repo_batch*.py``, ``repo_bookkeeping.py``).
 
 The Store speaks plain values (str, int, float, dict, list, bytes, numpy arrays for PnL), never
 GA objects. Every method runs in its own transaction; ``record_batch`` writes a whole batch of
@@ -25,7 +25,8 @@ from sqlalchemy.exc import DBAPIError
 
 from state import repo_rows as rows
 from state.repo_batch import chunks as _chunks
-from state.repo_batch import write_batch_locked, write_batch_returning
+from state.repo_batch import write_batch_returning
+from state.repo_batch_sqlite import write_batch_sqlite
 from state.codec import decode_pnl
 from state.db import DEFAULT_URL, make_engine, parse_url, read_transaction, single_read, sqlite_path, write_transaction
 from state.errors import StoreError
@@ -69,7 +70,7 @@ class Store(BookkeepingQueries):
                 raise StoreError(f"cannot create store {self.path}: folder {self.path.parent} does not exist")
         self._clock = clock
         self.engine = make_engine(url)
-        self._write_batch = write_batch_locked if self.engine.dialect.name == "sqlite" else write_batch_returning
+        self._write_batch = write_batch_sqlite if self.engine.dialect.name == "sqlite" else write_batch_returning
         try:
             self.schema_version = ensure_schema(self.engine, self.url)
         except DBAPIError as error:

@@ -1,25 +1,18 @@
-"""Writing one evaluated batch: the queries behind ``Store.record_batch``.
+"""Writing one evaluated batch: the generic path behind ``Store.record_batch`` and its helpers.
 
-Both paths run inside the caller's write transaction and return one simulation id per item.
-
-- SQLite (``write_batch_locked``): the transaction began with BEGIN IMMEDIATE, so this process
-  holds the only write lock; the next ids are ``max(id) + 1 ...`` and both tables are filled
-  with plain ``executemany`` (no RETURNING, no read-back), about twice as fast as the generic
-  path with the same indexes.
-- Other databases (``write_batch_returning``): several writers may run at once, so rows are
-  inserted with ``ON CONFLICT DO NOTHING RETURNING`` (a row another writer stored first is
-  skipped, not an error) and the ids of skipped rows are read back.
+Both paths run inside the caller's write transaction and return one simulation id per item:
+SQLite's is ``repo_batch_sqlite.write_batch_sqlite`` (one writer at a time, next ids, plain
+executemany); every other database uses ``write_batch_returning`` here: several writers may run
+at once, so rows are inserted with ``ON CONFLICT DO NOTHING RETURNING`` (a row another writer
+stored first is skipped, not an error) and the ids of skipped rows are read back.
 """
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, insert, select
 
 from state.errors import StoreError
 from state.models import Alpha, Simulation
@@ -56,60 +49,8 @@ def simulation_ids_of_alphas(connection: Connection, alpha_ids: Sequence[int]) -
     return found
 
 
-def _clash(hash_: str) -> StoreError:
+def clash_error(hash_: str) -> StoreError:
     return StoreError(f"alpha hash {hash_} not stored: its canonical text is already stored under another hash")
-
-
-def _insert_with_next_ids(connection: Connection, model: type, values: list[dict[str, Any]]) -> None:
-    next_id = (connection.scalar(select(func.max(model.id))) or 0) + 1
-    for offset, row in enumerate(values):
-        row["id"] = next_id + offset
-    sql, pick, processed = _compiled_insert(connection.dialect, model.__table__, tuple(values[0]))
-    params = [list(pick(row)) for row in values]
-    for position, process in processed:
-        for param in params:
-            param[position] = process(param[position])
-    connection.exec_driver_sql(sql, [tuple(param) for param in params])
-
-
-@functools.lru_cache(maxsize=32)
-def _compiled_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple[str, Callable, list[tuple]]:
-    """The positional INSERT for ``names``, a getter of a row's values in its parameter order,
-    and ``(position, bind processor)`` for the columns that have one (JSON, Date...).
-
-    Driver-level executemany of the values SQLAlchemy would send itself, without SQLAlchemy's
-    per-row parameter bookkeeping, which cost as much as SQLite's own work here.
-    """
-    compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
-    columns = list(compiled.positiontup)
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    processed = [(position, process) for position, process in enumerate(processors) if process is not None]
-    return compiled.string, operator.itemgetter(*columns), processed
-
-
-def write_batch_locked(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
-    """SQLite path (see module docstring). ``alphas``: first alphas row per hash;
-    ``make_sims(alpha_ids)`` builds the simulations rows once the alpha ids are known."""
-    known = alpha_ids_by_hash(connection, list(alphas))
-    existed = sorted(known.values())
-    new = [row for key, row in alphas.items() if key not in known]
-    if new:
-        try:
-            _insert_with_next_ids(connection, Alpha, new)
-        except IntegrityError:
-            stored = alpha_ids_by_hash(connection, [row["hash"] for row in new])
-            raise _clash(next(row["hash"] for row in new if row["hash"] not in stored)) from None
-        known.update((row["hash"], row["id"]) for row in new)
-    sim_rows = make_sims(known)
-    ids = simulation_ids_of_alphas(connection, existed) if existed else {}
-    fresh: dict[TripleKey, dict[str, Any]] = {}
-    for row in sim_rows:
-        if triple_of(row) not in ids:
-            fresh.setdefault(triple_of(row), row)
-    if fresh:
-        _insert_with_next_ids(connection, Simulation, list(fresh.values()))
-        ids.update((key, row["id"]) for key, row in fresh.items())
-    return [ids[triple_of(row)] for row in sim_rows]
 
 
 def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
@@ -119,7 +60,7 @@ def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, An
     known.update(alpha_ids_by_hash(connection, [key for key in alphas if key not in known]))
     lost = [key for key in alphas if key not in known]
     if lost:
-        raise _clash(lost[0])
+        raise clash_error(lost[0])
     sim_rows = make_sims(known)
     first: dict[TripleKey, dict[str, Any]] = {}
     for row in sim_rows:
