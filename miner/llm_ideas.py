@@ -16,7 +16,7 @@ def idea_context(ctx: Any) -> IdeaContext:
     ]
     known = {e.expression for e in ctx.hall_of_fame.entries}
     return IdeaContext(
-        fields=[name for name in ctx.panel.fields],
+        fields=ctx.prompt_fields() if hasattr(ctx, "prompt_fields") else [name for name in ctx.panel.fields],
         groups=[g for g in ctx.panel.groups if g != "market"],
         best=best,
         failures=list(ctx.recent_failures),

@@ -3,7 +3,8 @@
 Sections, in order of priority (later ones are shortened first when over ``max_chars``):
 
 1. the task and the reply format (JSON matching :data:`IDEAS_SCHEMA`);
-2. the data fields (a list, or name -> description) and groups;
+2. the data fields (a list, or name -> description; the first ``max_fields``, in the order given)
+   and groups;
 3. the operators, DERIVED from ``expressions.registry`` (BRAIN dialect), one compact line per
    category, argument kinds abbreviated (x series, d window, c scalar, g group, b boolean);
 4. the diversity goal: low correlation with the hall of fame;
@@ -53,6 +54,8 @@ class IdeaContext:
     known_hashes : canonical hashes already tried (ideas repeating them are dropped).
     n_ideas : how many ideas to ask for.
     max_correlation : the diversity goal stated in the prompt.
+    max_fields : the prompt lists the first ``max_fields`` fields (the miner passes them most
+        wanted first); the rest are only counted.
     """
 
     fields: Sequence[str] | Mapping[str, str]
@@ -62,6 +65,7 @@ class IdeaContext:
     known_hashes: Collection[str] = frozenset()
     n_ideas: int = 8
     max_correlation: float = 0.7
+    max_fields: int = 60
 
     @classmethod
     def coerce(cls, value: Any, **defaults: Any) -> IdeaContext:
@@ -126,11 +130,16 @@ def _user_text(context: IdeaContext, best: list[Mapping[str, Any]], failures: li
 
 
 def _fields_section(context: IdeaContext) -> str:
+    names = list(context.fields)
+    shown, hidden = names[: context.max_fields], len(names) - min(len(names), context.max_fields)
     if isinstance(context.fields, Mapping):
-        fields = "\n".join(f"- {name}: {text}" if text else f"- {name}" for name, text in context.fields.items())
+        fields = "\n".join(f"- {name}: {context.fields[name]}" if context.fields[name] else f"- {name}"
+                           for name in shown)
         text = f"Data fields:\n{fields}"
     else:
-        text = f"Data fields: {', '.join(context.fields)}"
+        text = f"Data fields: {', '.join(shown)}"
+    if hidden:
+        text += f"\n(and {hidden} more fields, less useful so far)"
     if context.groups:
         text += f"\nGroups (for group_* operators): {', '.join(context.groups)}"
     return text

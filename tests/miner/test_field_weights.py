@@ -24,6 +24,9 @@ from miner.field_weights import (
     field_weights,
     fields_of,
 )
+from miner.llm import IdeaContext
+from miner.llm.prompt import build_messages
+from miner.llm_ideas import idea_context
 from miner.session import mining_session
 from pipelines.fields import FieldInfo
 from pipelines.panel import Panel
@@ -150,6 +153,15 @@ def test_a_useful_field_gains_draw_share(small_config, planted_market: Path, tmp
         after = draw_shares(ctx.pset.terminal_weights)
         popularity = ctx.field_popularity
         saved = ctx.store.load_value("fields.weights")
+        prompt_fields = idea_context(ctx).fields
+    # the LLM prompt lists the drawable fields, most weighted first, with what is known of them
+    weights = ctx.pset.terminal_weights
+    assert list(prompt_fields) == sorted(weights, key=lambda name: -weights[name])
+    assert prompt_fields["signal"] == "other, daily"
+    user = build_messages(IdeaContext(fields=prompt_fields, max_fields=3))[1]["content"]
+    shown = [line[2:].split(":")[0] for line in user.splitlines() if line.startswith("- ")]
+    assert shown == list(prompt_fields)[:3]
+    assert f"(and {len(prompt_fields) - 3} more fields" in user
     assert before["signal"] == pytest.approx(before["noise0"])  # nothing known yet: equal
     assert popularity["signal"].passing >= 1
     assert after["signal"] > 1.5 * before["signal"]
