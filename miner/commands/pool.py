@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", choices=MODELS, default="ridge", help="the meta-model (default ridge)")
     parser.add_argument("--label", choices=LABEL_KINDS, default="return", help="forward return, or above --threshold")
     parser.add_argument("--horizon", type=int, default=1, help="days of the forward return (default 1)")
+    parser.add_argument("--delay", type=int, default=0,
+                        help="days from the features' close to the label's start (default 0; Qlib's label: 1)")
     parser.add_argument("--threshold", type=float, default=0.0, help="binary label: return above this (default 0)")
     parser.add_argument("--baseline", choices=BASELINES, action="append", help="also train on this feature set")
     parser.add_argument("--objectives", help="comma-separated names or module:function "
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         log.info("pool_input", name=name, features=len(expressions))
         features = evaluate_features(panel, expressions, settings.universe, dialect=dialect, cache=cache)
         dataset = build_dataset(panel, features, panel.universe(settings.universe), label=args.label,
-                                horizon=args.horizon, threshold=args.threshold, os_fraction=settings.os_fraction,
+                                horizon=args.horizon, delay=args.delay, threshold=args.threshold, os_fraction=settings.os_fraction,
                                 standardization=args.standardize)
         dataset.frame.write_parquet(experiment.path(f"dataset_{name}.parquet"))
         evaluations.append(evaluate_model(name, dataset, args.model, objectives, quantile=args.quantile,

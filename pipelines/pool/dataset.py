@@ -6,8 +6,10 @@
    lines the rows up with the label. Features of day t use data through close[t]; the label
    is the forward return ``close[t+h] / close[t] - 1`` (``binary``: 1.0 when it is above the
    threshold, else 0.0). ``next_return`` (``close[t+1] / close[t] - 1``) is kept for the backtest.
+   With ``delay`` d both start d days later: ``close[t+d+h] / close[t+d] - 1`` (Qlib's
+   Alpha158 label is d=1, h=1: trade on the next close).
 3. Split by date: the last ``os_fraction`` of the dates are out of sample (``split_index``,
-   as the simulator does). In-sample dates whose label reaches an OS price (the last ``h``
+   as the simulator does). In-sample dates whose label reaches an OS price (the last ``h + d``
    IS dates) are purged; the last ``valid_fraction`` of the remaining IS dates are the
    validation set for early stopping, with the same purge between train and valid.
 
@@ -87,6 +89,7 @@ def build_dataset(
     *,
     label: str = "return",
     horizon: int = 1,
+    delay: int = 0,
     threshold: float = 0.0,
     os_fraction: float = 0.2,
     valid_fraction: float = 0.2,
@@ -101,6 +104,7 @@ def build_dataset(
     universe : bool [T, N]; only members become rows.
     label : ``return`` (forward return) or ``binary`` (forward return > threshold).
     horizon : days ahead of the forward return (>= 1).
+    delay : days between the features' close and the label's start (0 or more).
     threshold : the binary label's cut.
     os_fraction : the share of dates, at the end, held out of sample.
     valid_fraction : the share of the (purged) in-sample dates used for validation.
@@ -110,9 +114,9 @@ def build_dataset(
     -------
     PoolDataset
     """
-    _check_options(label, horizon, valid_fraction)
-    forward = forward_return(panel, horizon)
-    split = split_labels(panel.T, horizon, os_fraction, valid_fraction)
+    _check_options(label, horizon, delay, valid_fraction)
+    forward = forward_return(panel, horizon, delay)
+    split = split_labels(panel.T, horizon + delay, os_fraction, valid_fraction)
     rows = universe & np.isfinite(forward) & (split != "")[:, None]
     date_index, symbol_index = np.nonzero(rows)
     columns: dict[str, np.ndarray] = {
@@ -130,27 +134,31 @@ def build_dataset(
     target = forward[rows]
     columns["label"] = (target > threshold).astype(np.float64) if label == "binary" else target
     columns["forward_return"] = target
-    columns["next_return"] = forward_return(panel, 1)[rows]
+    columns["next_return"] = forward_return(panel, 1, delay)[rows]
     columns["split"] = split[date_index]
     frame = pl.DataFrame(columns)
     return PoolDataset(frame, tuple(names), label, horizon, _split_dates(frame))
 
 
-def forward_return(panel: Panel, horizon: int) -> np.ndarray:
-    """``close[t+h] / close[t] - 1`` at row t; NaN for the last ``h`` dates and missing prices."""
+def forward_return(panel: Panel, horizon: int, delay: int = 0) -> np.ndarray:
+    """``close[t+d+h] / close[t+d] - 1`` at row t; NaN for the last ``h + d`` dates and missing prices."""
     try:
         close = np.asarray(panel.field("close"), dtype=np.float64)
     except Exception as error:  # noqa: BLE001 - any way of lacking close is the same user error
         raise PoolError(f"the data has no close prices for the label: {error}") from None
     out = np.full(close.shape, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out[:-horizon] = close[horizon:] / close[:-horizon] - 1.0
+    reach = horizon + delay
+    if reach < len(close):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:-reach] = close[reach:] / close[delay:len(close) - horizon] - 1.0
     out[~np.isfinite(out)] = np.nan
     return out
 
 
 def split_labels(n_dates: int, horizon: int, os_fraction: float, valid_fraction: float) -> np.ndarray:
     """``train`` / ``valid`` / ``os`` per date index; ``""`` for purged dates.
+
+    ``horizon`` is how many dates ahead a label reads (the forward horizon plus the delay).
 
     Raises
     ------
@@ -179,10 +187,12 @@ def _split_dates(frame: pl.DataFrame) -> dict[str, tuple[str, str]]:
     return {row["split"]: (str(row["first"]), str(row["last"])) for row in spans.iter_rows(named=True)}
 
 
-def _check_options(label: str, horizon: int, valid_fraction: float) -> None:
+def _check_options(label: str, horizon: int, delay: int, valid_fraction: float) -> None:
     if label not in LABEL_KINDS:
         raise PoolError(f"unknown label {label!r}; choose one of {', '.join(LABEL_KINDS)}")
     if not isinstance(horizon, int) or horizon < 1:
         raise PoolError(f"horizon must be an integer >= 1 day, got {horizon!r}")
+    if not isinstance(delay, int) or delay < 0:
+        raise PoolError(f"delay must be an integer >= 0 days, got {delay!r}")
     if not 0.0 <= valid_fraction < 1.0:
         raise PoolError(f"valid_fraction must be in [0, 1), got {valid_fraction!r}")

@@ -181,5 +181,12 @@ def _load(name: str) -> Objective:
             raise PoolError(f"objective {name!r}: module {module_name!r} has no {attribute!r}")
     if not callable(target):
         raise PoolError(f"objective {name!r}: {attribute!r} is not a function")
-    function = target
-    return Objective(name, lambda scored: float(function(scored.y_true, scored.y_pred)))
+    return Objective(name, lambda scored: _call(name, target, scored))
+
+
+def _call(name: str, function: Callable, scored: Scored) -> float:
+    try:
+        return float(function(scored.y_true, scored.y_pred))
+    except Exception as error:  # noqa: BLE001 - a user's function: report it on one line
+        text = " ".join(str(error).split())
+        raise PoolError(f"objective {name!r} failed: {type(error).__name__}: {text}") from None

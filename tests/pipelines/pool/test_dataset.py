@@ -33,6 +33,9 @@ def test_forward_return_is_close_h_days_ahead_over_close_today(tiny_panel):
     got = forward_return(tiny_panel, 2)
     np.testing.assert_allclose(got[5, 1], close[7, 1] / close[5, 1] - 1)
     assert np.isnan(got[-2:]).all()
+    delayed = forward_return(tiny_panel, 2, delay=1)
+    np.testing.assert_allclose(delayed[5, 1], close[8, 1] / close[6, 1] - 1)
+    assert np.isnan(delayed[-3:]).all()
 
 
 def test_a_planted_signal_is_found_and_shuffled_future_returns_destroy_it():
@@ -40,6 +43,7 @@ def test_a_planted_signal_is_found_and_shuffled_future_returns_destroy_it():
     shuffled = _os_ic(planted_panel(shuffle=True))
     assert found > 0.5  # signal explains most of tomorrow's cross-section
     assert abs(shuffled) < 0.05
+    assert abs(_os_ic(planted_panel(), delay=1)) < 0.05  # a day late, the planted link is gone
 
 
 def test_a_misaligned_label_would_show_no_skill():
@@ -57,10 +61,11 @@ def test_a_misaligned_label_would_show_no_skill():
     assert abs(evaluate_objectives(resolve_objectives(["ic"]), scored)["ic"]) < 0.05
 
 
-@pytest.mark.parametrize("horizon", [1, 3])
-def test_no_in_sample_label_reads_an_out_of_sample_price(horizon):
+@pytest.mark.parametrize(("horizon", "delay"), [(1, 0), (3, 0), (1, 1)])
+def test_no_in_sample_label_reads_an_out_of_sample_price(horizon, delay):
     panel = planted_panel(t=100, n=5)
-    dataset = _dataset(panel, horizon=horizon)
+    dataset = _dataset(panel, horizon=horizon, delay=delay)
+    horizon += delay  # the label of date t reads close[t + delay + horizon]
     calendar = panel.dates.astype("datetime64[D]")
     index = np.searchsorted(calendar, dataset.frame["date"].to_numpy())
     split = dataset.frame["split"].to_numpy()
@@ -104,6 +109,7 @@ def test_universe_members_only(tiny_panel):
 @pytest.mark.parametrize(("options", "message"), [
     ({"label": "sign"}, "unknown label 'sign'"),
     ({"horizon": 0}, "horizon must be an integer >= 1"),
+    ({"delay": -1}, "delay must be an integer >= 0"),
     ({"os_fraction": 0.95}, "too few in-sample dates"),
 ])
 def test_bad_options_are_one_line_errors(options, message):

@@ -87,6 +87,12 @@ def test_bad_objectives_are_one_line_errors(names, kind, message):
     assert "\n" not in str(caught.value)
 
 
+def test_a_failing_module_function_is_a_one_line_error():
+    (accuracy,) = resolve_objectives(["sklearn.metrics:accuracy_score"])
+    with pytest.raises(PoolError, match="objective 'sklearn.metrics:accuracy_score' failed: ValueError: "):
+        evaluate_objectives([accuracy], _binary_case())  # probabilities are not classes
+
+
 def test_the_registry_names_every_builtin():
     assert list(OBJECTIVES) == ["ic", "rank_ic", "icir", "mae", "rmse", "directional_accuracy",
                                 "roc_auc", "brier", "log_loss"]
