@@ -103,6 +103,25 @@ def test_lookup_simulations_returns_stored_results_by_triple(store: Store) -> No
     assert found[(sha("b"), "s1", "p0")]["error"] == "boom"
 
 
+def test_settings_params_and_parents_round_trip_per_row(store: Store) -> None:
+    """Rows sharing a settings/params key share its JSON; rows with other keys keep their own."""
+    batch = [
+        item("a", settings_key="s1", params_key="p0", parents=["x"]),
+        item("b", settings_key="s2", params_key="p0", settings={"decay": 4, "nested": [1, None]}),
+        item("c", settings_key="s1", params_key="p1", params={}),
+        item("d", settings_key="s2", params_key="p1", settings={"decay": 4, "nested": [1, None]}, params={}),
+    ]
+    store.record_batch(None, batch)
+    found = store.lookup_simulations([(sha(row["canonical"]), row["settings_key"], row["params_key"]) for row in batch])
+    stored = {key[0]: (row["settings"], row["params"], row["parents"]) for key, row in found.items()}
+    assert stored == {
+        sha("a"): ({"key": "s1"}, {"key": "p0"}, ["x"]),
+        sha("b"): ({"decay": 4, "nested": [1, None]}, {"key": "p0"}, []),
+        sha("c"): ({"key": "s1"}, {}, []),
+        sha("d"): ({"decay": 4, "nested": [1, None]}, {}, []),
+    }
+
+
 def test_pnl_series_round_trip(store: Store) -> None:
     pnl = np.array([1.0, np.nan, -2.5, 3.25])
     ids = store.record_batch(
