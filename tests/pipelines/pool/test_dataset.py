@@ -42,8 +42,8 @@ def test_a_planted_signal_is_found_and_shuffled_future_returns_destroy_it():
     found = _os_ic(planted_panel())
     shuffled = _os_ic(planted_panel(shuffle=True))
     assert found > 0.5  # signal explains most of tomorrow's cross-section
-    assert abs(shuffled) < 0.05
-    assert abs(_os_ic(planted_panel(), delay=1)) < 0.05  # a day late, the planted link is gone
+    assert abs(shuffled) < 0.1  # ~ 2 standard errors of a mean IC over 31 days of 30 names
+    assert abs(_os_ic(planted_panel(), delay=1)) < 0.1  # a day late, the planted link is gone
 
 
 def test_a_misaligned_label_would_show_no_skill():
