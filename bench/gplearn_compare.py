@@ -82,7 +82,8 @@ def fit_gplearn(x: np.ndarray, y: np.ndarray, names: list[str], budget_s: float,
     """Grow the transformer one generation at a time until ``budget_s`` seconds are spent."""
     from gplearn.genetic import SymbolicTransformer
 
-    model = SymbolicTransformer(population_size=args.population, hall_of_fame=100, n_components=args.top,
+    model = SymbolicTransformer(population_size=args.population, hall_of_fame=min(100, args.population),
+                                n_components=min(args.top, args.population),
                                 generations=1, function_set=FUNCTIONS, metric="spearman",
                                 parsimony_coefficient=0.0005, max_samples=0.9, feature_names=names,
                                 warm_start=True, n_jobs=1, random_state=args.seed)
