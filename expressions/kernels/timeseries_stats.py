@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from expressions.kernels.timeseries import _suffix_rows
+from expressions.kernels.timeseries import _suffix_rows, block_refs
 
 MOMENT_SKEW = 3
 MOMENT_KURT = 4
@@ -99,7 +99,7 @@ def ts_pair_2d(x, y, window, min_count, kind):
 
     Correlation is NaN when either side has zero variance in the window.
     """
-    return _pair_window_2d(x, y, window, min_count, False, kind)
+    return _pair_window_2d(x, y, window, min_count, kind)
 
 
 @njit(cache=True, error_model="numpy")
@@ -111,62 +111,94 @@ def ts_regression_2d(y, x, window, min_count, rettype, time_x):
     ``Rsquare``; OLS is shift invariant so this equals Qlib's 1..N positions). NaN with fewer
     than 2 points, zero variance of x, or (R-squared) zero variance of y.
     """
-    return _pair_window_2d(x, y, window, min_count, time_x, _REGRESSION + rettype)
+    if time_x:
+        rows = np.empty(y.shape)
+        for t in range(y.shape[0]):
+            rows[t, :] = t
+        return _pair_window_2d(rows, y, window, min_count, _REGRESSION + rettype)
+    return _pair_window_2d(x, y, window, min_count, _REGRESSION + rettype)
 
 
 _REGRESSION = 10  # statistic codes of _pair_window_2d: PAIR_* below it, _REGRESSION + rettype
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _pair_add(u, v, st, k, j):
-    """Pair (u, v) into part state ``st[:, k, j]``: refs, count, sums of deviations and products.
+@njit(cache=True, error_model="numpy")
+def _pair_window_2d(x, y, window, min_count, stat):
+    """Two-block pair sums of (u, v) = (x, y) (see ``expressions.kernels.timeseries``).
 
-    Rows of ``st``: 0 ref u, 1 ref v, 2 count, 3 sum du, 4 sum dv, 5 sum du^2, 6 sum dv^2,
-    7 sum du*dv; refs are the part's first pair, so a constant part gives exact zeros.
+    Each part sums deviations du, dv from its reference pair (``block_refs``) and their
+    squares and product; the suffix's sums are re-based onto the prefix's reference, then the
+    centred sums are ``c * S_uv - S_u * S_v`` (times 1/c), exact zeros on constant windows.
     """
-    ok = u == u and v == v
-    first = ok and st[2, k, j] == 0.0
-    st[0, k, j] = u if first else st[0, k, j]
-    st[1, k, j] = v if first else st[1, k, j]
-    du = u - st[0, k, j] if ok else 0.0
-    dv = v - st[1, k, j] if ok else 0.0
-    st[2, k, j] += 1.0 if ok else 0.0
-    st[3, k, j] += du
-    st[4, k, j] += dv
-    st[5, k, j] += du * du
-    st[6, k, j] += dv * dv
-    st[7, k, j] += du * dv
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    rows = _suffix_rows(window, t_len)
+    sc, su, sv = np.zeros((rows, n)), np.zeros((rows, n)), np.zeros((rows, n))
+    suu, svv, suv = np.zeros((rows, n)), np.zeros((rows, n)), np.zeros((rows, n))
+    pc, pu, pv, puu, pvv, puv = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    rsu, rsv, rpu, rpv = np.zeros(n), np.zeros(n), np.empty(n), np.empty(n)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        block_refs(x, y, b0, b1, True, rpu, rpv)
+        for a in (pc, pu, pv, puu, pvv, puv):
+            a[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            for j in range(n):
+                u, v = x[t, j], y[t, j]
+                ok = (u == u) & (v == v)
+                du = u - rpu[j] if ok else 0.0
+                dv = v - rpv[j] if ok else 0.0
+                pc[j] += 1.0 if ok else 0.0
+                pu[j] += du
+                pv[j] += dv
+                puu[j] += du * du
+                pvv[j] += dv * dv
+                puv[j] += du * dv
+                na = sc[i, j]
+                both = (na > 0) & (pc[j] > 0)
+                eu = rpu[j] - rsu[j] if both else 0.0
+                ev = rpv[j] - rsv[j] if both else 0.0
+                c = na + pc[j]
+                au = su[i, j] - na * eu + pu[j]
+                av = sv[i, j] - na * ev + pv[j]
+                cuu = max(c * (suu[i, j] - eu * (2.0 * su[i, j] - na * eu) + puu[j]) - au * au, 0.0)
+                cvv = max(c * (svv[i, j] - ev * (2.0 * sv[i, j] - na * ev) + pvv[j]) - av * av, 0.0)
+                cuv = c * (suv[i, j] - eu * sv[i, j] - ev * su[i, j] + na * eu * ev + puv[j]) - au * av
+                ok = (c >= min_count) & (c >= 2.0)
+                out[t, j] = _pair_value(stat, c, cuu, cvv, cuv, au, av, rpu[j], rpv[j], u, v) if ok else np.nan
+        if b1 - b0 == window:
+            block_refs(x, y, b0, b1, False, rsu, rsv)
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    u, v = x[t, j], y[t, j]
+                    ok = (u == u) & (v == v)
+                    du = u - rsu[j] if ok else 0.0
+                    dv = v - rsv[j] if ok else 0.0
+                    sc[i, j] = sc[i + 1, j] + (1.0 if ok else 0.0)
+                    su[i, j] = su[i + 1, j] + du
+                    sv[i, j] = sv[i + 1, j] + dv
+                    suu[i, j] = suu[i + 1, j] + du * du
+                    svv[i, j] = svv[i + 1, j] + dv * dv
+                    suv[i, j] = suv[i + 1, j] + du * dv
+    return out
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _pair_value(a, ka, b, kb, j, stat, ut, vt, min_count):
-    """The statistic of parts a and b merged (Chan et al.): ``ut``, ``vt`` are today's pair."""
-    na, nb = a[2, ka, j], b[2, kb, j]
-    n = na + nb
-    if n < min_count or n < 2.0:
-        return np.nan
-    ia = 1.0 / na if na > 0 else 0.0
-    ib = 1.0 / nb if nb > 0 else 0.0
-    f = na * nb / n if na > 0 and nb > 0 else 0.0
-    du = (b[0, kb, j] - a[0, ka, j]) + (b[3, kb, j] * ib - a[3, ka, j] * ia)
-    dv = (b[1, kb, j] - a[1, ka, j]) + (b[4, kb, j] * ib - a[4, ka, j] * ia)
-    cuu = max(a[5, ka, j] - a[3, ka, j] ** 2 * ia + b[5, kb, j] - b[3, kb, j] ** 2 * ib + du * du * f, 0.0)
-    cvv = max(a[6, ka, j] - a[4, ka, j] ** 2 * ia + b[6, kb, j] - b[4, kb, j] ** 2 * ib + dv * dv * f, 0.0)
-    cuv = a[7, ka, j] - a[3, ka, j] * a[4, ka, j] * ia + b[7, kb, j] - b[3, kb, j] * b[4, kb, j] * ib + du * dv * f
+def _pair_value(stat, c, cuu, cvv, cuv, au, av, ru, rv, ut, vt):
+    """The statistic from c times the centred sums; ``au``/``av``: summed deviations from the
+    references ``ru``/``rv``; ``ut``/``vt``: today's pair."""
     if stat == PAIR_COV:
-        return cuv / (n - 1.0)
+        return cuv / (c * (c - 1.0))
     if stat == PAIR_CORR:
-        return cuv / np.sqrt(cuu * cvv) if cuu > 0.0 and cvv > 0.0 else np.nan
-    if not cuu > 0.0:
-        return np.nan
-    slope = cuv / cuu
+        return cuv / np.sqrt(cuu * cvv) if (cuu > 0.0) & (cvv > 0.0) else np.nan
+    slope = cuv / cuu if cuu > 0.0 else np.nan
     if stat == _REGRESSION + REG_SLOPE:
         return slope
     if stat == _REGRESSION + REG_RSQUARE:
-        return cuv * cuv / (cuu * cvv) if cvv > 0.0 else np.nan
-    mu = b[0, kb, j] + b[3, kb, j] * ib - du * (na / n) if nb > 0 else a[0, ka, j] + a[3, ka, j] * ia
-    mv = b[1, kb, j] + b[4, kb, j] * ib - dv * (na / n) if nb > 0 else a[1, ka, j] + a[4, ka, j] * ia
-    intercept = mv - slope * mu
+        return cuv * cuv / (cuu * cvv) if (cuu > 0.0) & (cvv > 0.0) else np.nan
+    intercept = (rv + av / c) - slope * (ru + au / c)
     if stat == _REGRESSION + REG_INTERCEPT:
         return intercept
     if stat == _REGRESSION + REG_FITTED:
@@ -174,79 +206,89 @@ def _pair_value(a, ka, b, kb, j, stat, ut, vt, min_count):
     return vt - (intercept + slope * ut)
 
 
-@njit(cache=True, error_model="numpy")
-def _pair_window_2d(x, y, window, min_count, time_x, stat):
-    """Two-block pair moments (see ``expressions.kernels.timeseries``); x = row index if time_x."""
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    suf = np.zeros((8, _suffix_rows(window, t_len), n))
-    pre = np.empty((8, 1, n))
-    for b0 in range(0, t_len, window):
-        b1 = min(t_len, b0 + window)
-        pre[:] = 0.0
-        for t in range(b0, b1):
-            i = t - b0 + 1
-            for j in range(n):
-                u = float(t) if time_x else x[t, j]
-                _pair_add(u, y[t, j], pre, 0, j)
-                out[t, j] = _pair_value(suf, i, pre, 0, j, stat, u, y[t, j], min_count)
-        if b1 - b0 == window:
-            for t in range(b1 - 1, b0 - 1, -1):
-                i = t - b0
-                for j in range(n):
-                    suf[:, i, j] = suf[:, i + 1, j]
-                    _pair_add(float(t) if time_x else x[t, j], y[t, j], suf, i, j)
-    return out
+# Above this window the O(window) vectorised network costs more than a per-column sorted buffer.
+NETWORK_MAX_WINDOW = 100
 
 
 @njit(cache=True, error_model="numpy")
 def ts_quantile_2d(x, window, min_count, q):
-    """Rolling q-quantile of the non-NaN values, linear interpolation (pandas' default).
+    """Rolling q-quantile of the non-NaN values, linear interpolation (pandas' default)."""
+    if window <= NETWORK_MAX_WINDOW:
+        return _quantile_network(x, window, min_count, q)
+    return _quantile_sorted(x, window, min_count, q)
 
-    Column-outer: each column keeps its window sorted in a small buffer; a new value replaces
-    the leaving one by shifting only the entries between their two positions.
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _interpolate(col, c, q, min_count):
+    """The q-quantile of the ``c`` smallest values ``col(k)`` (sorted), or NaN."""
+    if c < min_count or c <= 0:
+        return np.nan
+    pos = q * (c - 1.0)
+    lo = int(pos)
+    hi = min(lo + 1, int(c) - 1)
+    return col[lo] + (col[hi] - col[lo]) * (pos - lo)
+
+
+@njit(cache=True, error_model="numpy")
+def _quantile_network(x, window, min_count, q):
+    """Every column's window kept sorted in ``srt[rank, column]`` (NaN stored as +inf).
+
+    Removing ``old`` and inserting ``v`` is, for each rank k, with ``a[k]`` the sorted values
+    after the removal (``s[k + 1]`` where ``s[k] >= old``, else ``s[k]``):
+    ``s'[k] = min(a[k], max(a[k - 1], v))``: no branches, so it vectorises across columns.
     """
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    w = min(window, t_len)
+    srt = np.full((w + 1, n), np.inf)  # row w stays +inf
+    prev, vin, vout, cnt = np.empty(n), np.empty(n), np.full(n, np.inf), np.zeros(n)
+    for t in range(t_len):
+        for j in range(n):
+            v = x[t, j]
+            vin[j] = v if v == v else np.inf
+            cnt[j] += 1.0 if v == v else 0.0
+            if t >= window:
+                old = x[t - window, j]
+                vout[j] = old if old == old else np.inf
+                cnt[j] -= 1.0 if old == old else 0.0
+        prev[:] = -np.inf
+        for k in range(w):
+            for j in range(n):
+                s = srt[k, j]
+                a = srt[k + 1, j] if s >= vout[j] else s
+                srt[k, j] = min(a, max(prev[j], vin[j]))
+                prev[j] = a
+        for j in range(n):
+            out[t, j] = _interpolate(srt[:, j], cnt[j], q, min_count)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _quantile_sorted(x, window, min_count, q):
+    """Column-outer: the window sorted in a buffer; a new value replaces the leaving one by
+    shifting only the entries between their two positions."""
     t_len, n = x.shape
     out = np.empty((t_len, n))
     buf = np.empty(min(window, t_len) + 1)
     for j in range(n):
         size = 0
         for t in range(t_len):
-            if t >= window:
-                size = _sorted_remove(buf, size, x[t - window, j])
-            size = _sorted_insert(buf, size, x[t, j])
-            if size == 0 or size < min_count:
-                out[t, j] = np.nan
-                continue
-            pos = q * (size - 1)
-            lo = int(np.floor(pos))
-            hi = min(lo + 1, size - 1)
-            out[t, j] = buf[lo] + (buf[hi] - buf[lo]) * (pos - lo)
+            v = x[t, j]
+            old = x[t - window, j] if t >= window else np.nan
+            if old == old:
+                k = np.searchsorted(buf[:size], old)
+                size -= 1
+                for m in range(k, size):
+                    buf[m] = buf[m + 1]
+            if v == v:
+                k = size
+                while k > 0 and buf[k - 1] > v:
+                    buf[k] = buf[k - 1]
+                    k -= 1
+                buf[k] = v
+                size += 1
+            out[t, j] = _interpolate(buf, float(size), q, min_count)
     return out
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _sorted_remove(buf, size, v):
-    """Drop one copy of v (if not NaN) from the sorted ``buf[:size]``; returns the new size."""
-    if v != v:
-        return size
-    i = np.searchsorted(buf[:size], v)
-    for k in range(i, size - 1):
-        buf[k] = buf[k + 1]
-    return size - 1
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _sorted_insert(buf, size, v):
-    """Insert v (if not NaN) into the sorted ``buf[:size]``; returns the new size."""
-    if v != v:
-        return size
-    k = size
-    while k > 0 and buf[k - 1] > v:
-        buf[k] = buf[k - 1]
-        k -= 1
-    buf[k] = v
-    return size + 1
 
 
 @njit(cache=True, error_model="numpy")
