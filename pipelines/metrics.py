@@ -76,9 +76,13 @@ class Metrics:
     def to_dict(self) -> dict[str, float | int | str | None]:
         """JSON-ready dict; NaN becomes None."""
         out: dict[str, float | int | str | None] = {}
-        for name, value in dataclasses.asdict(self).items():
+        for name in _METRIC_NAMES:
+            value = getattr(self, name)
             out[name] = None if isinstance(value, float) and math.isnan(value) else value
         return out
+
+
+_METRIC_NAMES = tuple(f.name for f in dataclasses.fields(Metrics))
 
 
 def sharpe_ratio(pnl: np.ndarray) -> float:
@@ -129,10 +133,11 @@ def compute_metrics(days: DailyFigures, book: float) -> Metrics:
 def yearly_metrics(days: DailyFigures, book: float) -> list[Metrics]:
     """One Metrics row per calendar year of the given days, oldest first."""
     years = days.dates.astype("datetime64[Y]")
-    rows = []
-    for year in np.unique(years):
-        rows.append(compute_metrics(days.select(years == year), book))
-    return rows
+    if len(years) > 1 and not np.all(years[1:] >= years[:-1]):
+        return [compute_metrics(days.select(years == year), book) for year in np.unique(years)]
+    # Increasing dates (every panel's): each year is a slice, a view instead of a masked copy.
+    starts = [0, *(np.flatnonzero(years[1:] != years[:-1]) + 1).tolist(), len(years)]
+    return [compute_metrics(days.select(slice(a, b)), book) for a, b in zip(starts[:-1], starts[1:]) if b > a]
 
 
 def _pnl_figures(pnl: np.ndarray, traded: float, half_book: float, turnover: float) -> dict[str, float]:

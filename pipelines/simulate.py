@@ -27,11 +27,13 @@ import dataclasses
 import numpy as np
 
 from pipelines.errors import SettingsError
-from pipelines.kernels import rank_correlation_rows, simulate_days
+from pipelines.kernels import simulate_days
 from pipelines.metrics import DailyFigures, Metrics, compute_metrics, yearly_metrics
+from pipelines.rank_ic import ReturnOrderCache, rank_ic_by_day
 from pipelines.settings import SimulationSettings, split_index
 
 _FIGURE_ROWS = 8
+_RETURN_ORDERS = ReturnOrderCache()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,8 +105,9 @@ def simulate(
     weights = np.empty((stop if keep_weights else 0, panel.N))
     figures = np.empty((_FIGURE_ROWS, stop))
     alpha = np.ascontiguousarray(alpha[:stop])
-    member = np.ascontiguousarray(panel.universe(settings.universe)[:stop])
-    returns = np.ascontiguousarray(panel.returns[:stop])
+    full_member, full_returns = panel.universe(settings.universe), panel.returns
+    member = np.ascontiguousarray(full_member[:stop])
+    returns = np.ascontiguousarray(full_returns[:stop])
     simulate_days(
         alpha,
         member,
@@ -118,7 +121,8 @@ def simulate(
         figures,
     )
     if rank_ic:
-        figures[5] = rank_ic_by_day(alpha, member, returns, settings.delay)
+        order = _RETURN_ORDERS.get(full_member, full_returns)
+        figures[5] = rank_ic_by_day(alpha, member, returns, settings.delay, order)
     days = _daily_figures(figures, panel.dates[:stop], settings)
     first = _first_position_day(figures)
     is_days = days.select(slice(first, is_end))
@@ -154,22 +158,6 @@ def neutralization_groups(panel, neutralization: str) -> tuple[np.ndarray, int]:
     labels, inverse = np.unique(raw[present], return_inverse=True)
     codes[present] = inverse
     return codes, len(labels)
-
-
-def rank_ic_by_day(alpha: np.ndarray, member: np.ndarray, returns: np.ndarray, delay: int) -> np.ndarray:
-    """Spearman IC of each pnl day d: alpha[d-1-delay] vs returns[d] over the members of day d-1."""
-    t_len = alpha.shape[0]
-    out = np.full(t_len, np.nan)
-    lag = 1 + delay
-    if t_len <= lag:
-        return out
-    x = alpha[: t_len - lag]
-    y = returns[lag:]
-    pair = member[lag - 1 : t_len - 1] & np.isfinite(x) & np.isfinite(y)
-    order_x = np.argsort(np.where(pair, x, np.inf), axis=1)
-    order_y = np.argsort(np.where(pair, y, np.inf), axis=1)
-    rank_correlation_rows(np.where(pair, x, np.nan), np.where(pair, y, np.nan), order_x, order_y, out[lag:])
-    return out
 
 
 def _daily_figures(figures: np.ndarray, dates: np.ndarray, settings: SimulationSettings) -> DailyFigures:

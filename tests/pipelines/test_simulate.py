@@ -101,25 +101,34 @@ def random_panel(t: int, n: int, seed: int) -> tuple[Panel, np.ndarray]:
 
 def test_decay_averages_available_values_with_their_weights():
     alpha = np.array([[1.0, 2.0], [np.nan, 4.0], [4.0, np.nan]])
-    out = np.empty(2)
-    decay_row(alpha, 2, 3, out)
+    out, scratch = np.empty(2), np.empty(2)
+    decay_row(alpha, 2, 3, out, scratch)
     # instrument 0: weights 1 (row 0), 2 (row 1, NaN), 3 (row 2) -> (1*1 + 3*4) / (1 + 3)
     # instrument 1: (1*2 + 2*4) / (1 + 2)
     np.testing.assert_allclose(out, [13 / 4, 10 / 3])
-    decay_row(alpha, 0, 3, out)  # window edge: only row 0 exists
+    decay_row(alpha, 0, 3, out, scratch)  # window edge: only row 0 exists
     np.testing.assert_allclose(out, [1.0, 2.0])
-    decay_row(alpha, 1, 0, out)  # 0 = off
+    decay_row(alpha, 1, 0, out, scratch)  # 0 = off
     np.testing.assert_array_equal(np.isnan(out), [True, False])
 
 
-def test_neutralize_subtracts_group_mean_over_valid_members():
-    values = np.array([1.0, 2.0, 3.0, 4.0, 9.0, 5.0])
-    valid = np.array([True, True, True, True, False, True])
-    group = np.array([0, 0, 1, 1, 1, -1])
-    neutralize_row(values, valid, group, 2, np.empty(2), np.empty(2, dtype=np.int64))
-    np.testing.assert_allclose(values[:4], [-0.5, 0.5, -0.5, 0.5])
-    assert values[4] == 9.0 and not valid[4]  # invalid stays out of the mean
-    assert not valid[5]  # no group -> no position
+@pytest.mark.parametrize("n_groups", [2, 1, 0])
+def test_neutralize_subtracts_group_mean_over_valid_members(n_groups):
+    values = np.array([1.0, 2.0, 3.0, 4.0, 9.0, 5.0, np.nan])
+    member = np.array([True, True, True, True, False, True, True])
+    group = np.array([0, 0, 1, 1, 1, -1, 0]) if n_groups == 2 else np.array([0, 0, 0, 0, 0, -1, 0])
+    valid = np.empty(7, dtype=np.bool_)
+    total = neutralize_row(values, member, group, n_groups, valid, np.empty(2), np.empty(2, dtype=np.int64))
+    expected = {
+        2: [-0.5, 0.5, -0.5, 0.5],  # group means 1.5 and 3.5
+        1: [-1.5, -0.5, 0.5, 1.5],  # one market mean 2.5 (the non-member 9 and no-group 5 left out)
+        0: [1.0, 2.0, 3.0, 4.0],
+    }[n_groups]
+    np.testing.assert_allclose(values[:4], expected)
+    assert total == pytest.approx(np.sum(np.abs(expected)) + (5.0 if n_groups == 0 else 0.0))
+    assert values[4] == 0.0 and not valid[4]  # not a member: out of the mean, no position
+    assert valid[5] == (n_groups == 0)  # no group -> no position when neutralizing
+    assert not valid[6] and values[6] == 0.0  # NaN -> no position
 
 
 @pytest.mark.parametrize(
