@@ -43,7 +43,7 @@ class Experiment:
             raise UsageError(f"cannot create the experiment directory {self.directory}: {error.strerror}") from None
 
     @classmethod
-    def create(cls, out: str | None, clock: Callable[[], float] = time.time) -> "Experiment":
+    def create(cls, out: str | None, clock: Callable[[], float] = time.time) -> Experiment:
         """``out``, or ``alphaminer-pool/<UTC time>`` when not given."""
         if out:
             return cls(out)

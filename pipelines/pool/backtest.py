@@ -11,7 +11,8 @@ Each day (among the rows with a prediction and a next-day return, at least 2):
    ``annual_return`` = 252 * mean; ``max_drawdown`` = largest fall of the cumulative return
    (``equity``, a running sum starting at 0) from its running peak; ``turnover`` = mean of
    sum|w - w_yesterday| / 2 (traded / gross book); ``win_rate`` = share of days > 0;
-   ``profit_factor`` = sum of gains / sum of losses (inf without losses).
+   ``profit_factor`` = sum of gains / sum of losses (inf without losses); ``gross_sharpe`` and
+   ``gross_annual_return`` are the same figures before costs.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def long_short(
     gross = np.where(weights != 0.0, weights * np.nan_to_num(ret), 0.0).sum(axis=1)
     daily = gross - cost_bps * 1e-4 * traded
     equity = np.cumsum(daily)
-    return BacktestResult(days, daily, equity, figures(daily, traded))
+    summary = figures(daily, traded)
+    before_costs = figures(gross, traded)
+    summary.update(gross_sharpe=before_costs["sharpe"], gross_annual_return=before_costs["annual_return"])
+    return BacktestResult(days, daily, equity, summary)
 
 
 def _day_weights(pred: np.ndarray, ret: np.ndarray, quantile: float) -> np.ndarray:
@@ -85,7 +89,7 @@ def _day_weights(pred: np.ndarray, ret: np.ndarray, quantile: float) -> np.ndarr
     n = len(usable)
     if n < 2:
         return weights
-    k = min(max(1, int(math.floor(quantile * n))), n // 2)
+    k = min(max(1, math.floor(quantile * n)), n // 2)
     order = usable[np.argsort(pred[usable], kind="stable")]
     weights[order[:k]] = -1.0 / k
     weights[order[-k:]] = 1.0 / k

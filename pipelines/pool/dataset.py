@@ -167,7 +167,7 @@ def split_labels(n_dates: int, horizon: int, os_fraction: float, valid_fraction:
     """
     is_end = split_index(n_dates, os_fraction)
     usable = is_end - horizon  # labels of IS dates >= usable read close[is_end] or later
-    valid_start = usable - int(round(usable * valid_fraction))
+    valid_start = usable - round(usable * valid_fraction)
     train_end = valid_start - horizon if valid_start < usable else usable
     if train_end < MIN_TRAIN_DATES:
         raise PoolError(

@@ -11,9 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipelines.pool.backtest import BacktestResult, long_short
-from pipelines.pool.dataset import OS, PoolDataset
+import numpy as np
+
+from pipelines.pool.dataset import OS, TRAIN, VALID, PoolDataset
 from pipelines.pool.models import FitResult, fit_predict
-from pipelines.pool.objectives import Objective, Scored, evaluate_objectives
+from pipelines.pool.models import predict
+from pipelines.pool.objectives import Objective, Scored, daily_ic, evaluate_objectives
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,9 +43,10 @@ def evaluate_model(
 
     Returns
     -------
-    ModelEvaluation : ``row`` = name, n_features, model, label, os_rows, the objectives by
-    name, then the backtest figures (sharpe, annual_return, max_drawdown, turnover, win_rate,
-    profit_factor, days) and model info (e.g. boosting iterations).
+    ModelEvaluation : ``row`` = name, n_features, model, label, os_rows, ``is_ic`` (the IC of
+    the fitted model on its own in-sample rows: what it learned, not a forecast), the
+    objectives by name, then the backtest figures (sharpe, annual_return, max_drawdown,
+    turnover, win_rate, profit_factor, days, gross_*) and model info (e.g. boosting iterations).
     """
     fit = fit_predict(dataset, model, seed=seed)
     rows = dataset.part(OS)
@@ -56,8 +60,18 @@ def evaluate_model(
         "model": model,
         "label": dataset.label_kind,
         "os_rows": rows.height,
+        "is_ic": _in_sample_ic(dataset, fit),
         **evaluate_objectives(objectives, scored),
         **backtest.figures,
         **fit.info,
     }
     return ModelEvaluation(row, fit, scored, backtest)
+
+
+def _in_sample_ic(dataset: PoolDataset, fit: FitResult) -> float:
+    rows = dataset.frame.filter(dataset.frame["split"].is_in([TRAIN, VALID]))
+    x = rows.select(dataset.features).to_numpy().astype(np.float64)
+    scored = Scored(rows["forward_return"].to_numpy(), predict(fit.model, x, dataset.label_kind == "binary"),
+                    rows["date"].to_numpy())
+    values = daily_ic(scored)
+    return float(np.mean(values)) if len(values) else float("nan")

@@ -69,10 +69,11 @@ def fit_predict(dataset: PoolDataset, model: str = "ridge", *, seed: int = 0) ->
         raise PoolError("the binary label takes one value only in the training dates: change --threshold")
     fit = {"ridge": _ridge, "gbm": _gbm, "rf": _rf, "lightgbm": _lightgbm}[model]
     fitted, info = fit(x_train, y_train, x_valid, y_valid, binary, seed)
-    return FitResult(fitted, _predict(fitted, x_os, binary), info)
+    return FitResult(fitted, predict(fitted, x_os, binary), info)
 
 
-def _predict(model: Any, x: np.ndarray, binary: bool) -> np.ndarray:
+def predict(model: Any, x: np.ndarray, binary: bool) -> np.ndarray:
+    """Predictions of a fitted model: the probability of 1 for a binary label."""
     if binary:
         return np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
     return np.asarray(model.predict(x), dtype=np.float64)

@@ -40,6 +40,10 @@ def test_figures_match_the_hand_computed_case():
     assert figures["win_rate"] == pytest.approx(2 / 3)
     assert figures["profit_factor"] == pytest.approx((0.028 + 0.030) / 0.044)
     assert figures["days"] == 3
+    gross = [0.03, -0.04, 0.03]
+    gross_mean, gross_std = 0.02 / 3, np.std(gross, ddof=1)
+    assert figures["gross_annual_return"] == pytest.approx(252 * gross_mean)
+    assert figures["gross_sharpe"] == pytest.approx(math.sqrt(252) * gross_mean / gross_std)
     assert [str(d) for d in result.dates] == ["2020-01-02", "2020-01-03", "2020-01-06"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 
-import numpy as np
 import pytest
 
 from pipelines.pool.dataset import build_dataset, evaluate_features
