@@ -231,8 +231,9 @@ def panel_field_stats(panel: Panel, universe: str = "TOP500") -> dict[str, Field
     missing = [name for name in names if name not in known]
     if missing:
         members = panel.universe(universe)
+        files = _field_files(panel)
         for name in missing:
-            known[name] = field_stats(name, _field_values(panel, name), members)
+            known[name] = field_stats(name, _field_values(panel, name, files), members)
         _save(panel, universe, known)
         log.info("field_stats_computed", fields=len(missing), universe=universe.upper(), source=panel.source)
     return {name: known[name] for name in names}
@@ -266,16 +267,24 @@ def field_metadata(
     return infos
 
 
-def _field_values(panel: Panel, name: str) -> np.ndarray:
+def _field_files(panel: Panel) -> dict[str, Path]:
+    """Stored field -> its file in the panel's cache entry (empty for an uncached panel)."""
+    if panel.cache_path is None:
+        return {}
+    from pipelines.cache import field_files
+
+    try:
+        return field_files(panel.cache_path)
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _field_values(panel: Panel, name: str, files: dict[str, Path]) -> np.ndarray:
     """A stored field of a cached panel is read from its file, so that the pages of a 2,000-field
     scan are not all left mapped into this process; other fields come from the panel."""
-    if panel.cache_path is not None and name in panel.fields.stored_names():
-        from pipelines.cache import field_files
-
-        path = field_files(panel.cache_path).get(name)
-        if path is not None:
-            values = np.load(path)
-            return values[: panel.T] if values.shape[0] != panel.T else values
+    if name in files:
+        values = np.load(files[name])
+        return values[: panel.T] if values.shape[0] != panel.T else values
     return panel.fields[name]
 
 
