@@ -1,8 +1,8 @@
 """Store benchmark: record N simulations in batches, then query the full table.
 
 Prints inserts/s of ``Store.record_batch`` and, as the peer measured in the same run, of plain
-``sqlite3.executemany`` into a table of the same columns with the same pragmas and batch
-transactions (the floor any ORM layer adds to); then top-k and "already simulated" lookup times
+``sqlite3.executemany`` into tables with the store's key columns and indexes, the same pragmas
+and batch transactions (the floor any layer above SQLite adds to); then top-k and "already simulated" lookup times
 on the full table, and the file size.
 
     python bench/store.py                # 1,000,000 rows, batches of 100, no PnL
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -92,12 +93,15 @@ def bench_raw_sqlite(path: Path, rows: int, batch: int, pnl_days: int) -> tuple[
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 30000", "cache_size = -65536"):
         connection.execute(f"PRAGMA {pragma}")
-    connection.execute("CREATE TABLE alphas (id INTEGER PRIMARY KEY, canonical TEXT UNIQUE, hash TEXT UNIQUE, origin TEXT)")
+    # The store's indexes (schema v3): unique hash, origin, unique triple, (status, score).
+    connection.execute("CREATE TABLE alphas (id INTEGER PRIMARY KEY, canonical TEXT, hash TEXT UNIQUE, origin TEXT)")
+    connection.execute("CREATE INDEX ix_origin ON alphas (origin)")
     connection.execute(
         "CREATE TABLE simulations (id INTEGER PRIMARY KEY, alpha_id INTEGER, settings_key TEXT, settings TEXT,"
         " params_key TEXT, status TEXT, sharpe REAL, fitness REAL, score REAL, daily_pnl BLOB,"
         " UNIQUE (alpha_id, settings_key, params_key))"
     )
+    connection.execute("CREATE INDEX ix_status_score ON simulations (status, score)")
     rng, timer = np.random.default_rng(0), Rates()
     for start in range(0, rows, batch):
         items = make_batch(start, min(batch, rows - start), rng, pnl_days)
@@ -151,6 +155,7 @@ def main() -> None:
     parser.add_argument("--peer-rows", type=int, default=200_000, help="rows for the sqlite3 peer (<= --rows)")
     parser.add_argument("--dir", help="where to put the database files (default: a temporary folder)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         peer_rows = min(args.peer_rows, args.rows)
         peer_rate = bench_raw_sqlite(Path(folder) / "peer.db", peer_rows, args.batch, args.pnl_days)
@@ -169,6 +174,7 @@ def main() -> None:
         size = file_size(path)
         store.close()
     print(f"rows {args.rows:,} in batches of {args.batch}, PnL days {args.pnl_days}")
+    print(f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall figures compare only at a load near 0)")
     print(f"record_batch        {rate[0]:12,.0f} rows/s wall  {rate[1]:10,.0f} rows/CPU-s")
     print(f"sqlite3 executemany {peer_rate[0]:12,.0f} rows/s wall  {peer_rate[1]:10,.0f} rows/CPU-s  ({peer_rows:,} rows)")
     print(f"store / peer        {rate[0] / peer_rate[0]:12.2f} wall          {rate[1] / peer_rate[1]:10.2f} CPU")

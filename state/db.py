@@ -84,12 +84,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A connection inside a write transaction (SQLite: BEGIN IMMEDIATE); commits on success."""
+def write_transaction(engine: Engine, *, foreign_keys: bool = True) -> Iterator[Connection]:
+    """A connection inside a write transaction (SQLite: BEGIN IMMEDIATE); commits on success.
+
+    ``foreign_keys=False`` (SQLite only; for migrations that rebuild a referenced table) turns
+    enforcement off for this transaction; SQLite can only switch it outside a transaction.
+    """
     with engine.connect() as connection:
         connection.execution_options(**{_WRITE: True})
-        with connection.begin():
-            yield connection
+        switch = not foreign_keys and engine.dialect.name == "sqlite"
+        if switch:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if switch:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 @contextmanager

@@ -65,7 +65,9 @@ class DaemonLock(Base):
 class Alpha(Base):
     __tablename__ = "alphas"
     id: Mapped[int] = mapped_column(primary_key=True)
-    canonical: Mapped[str] = mapped_column(Text, unique=True)
+    # Not unique: an alpha is its hash (of the canonical form); the text is what was written.
+    # A unique index here would duplicate every text and cost a random page write per insert.
+    canonical: Mapped[str] = mapped_column(Text)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     origin: Mapped[str] = mapped_column(String(16), index=True)
     parents: Mapped[list[Any]] = mapped_column(default=list)

@@ -50,11 +50,11 @@ def simulation_ids_of_alphas(connection: Connection, alpha_ids: Sequence[int]) -
 
 
 def clash_error(hash_: str) -> StoreError:
-    return StoreError(f"alpha hash {hash_} not stored: its canonical text is already stored under another hash")
+    return StoreError(f"alpha hash {hash_} not stored: another writer's row conflicts with it")
 
 
 def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
-    """Generic path (see module docstring); same arguments as ``write_batch_locked``."""
+    """Generic path (see module docstring); same arguments as ``write_batch_sqlite``."""
     inserted = _insert_new(connection, Alpha, list(alphas.values()), (Alpha.hash, Alpha.id))
     known = {key: id_ for key, id_ in inserted}
     known.update(alpha_ids_by_hash(connection, [key for key in alphas if key not in known]))

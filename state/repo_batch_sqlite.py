@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Connection, Date, Table
 from sqlalchemy.exc import IntegrityError
 
 from state.models import Alpha, Simulation
-from state.repo_batch import CHUNK, MakeSims, TripleKey, chunks, clash_error, triple_of
+from state.repo_batch import CHUNK, MakeSims, TripleKey, chunks, triple_of
 
 
 class _Insert:
@@ -111,11 +111,7 @@ def write_batch_sqlite(connection: Connection, alphas: dict[str, dict[str, Any]]
         new = [row for key, row in alphas.items() if key not in known]
         if new:
             _number_rows(cursor, "alphas", new)
-            try:
-                cursor.executemany(_ALPHAS.sql, _ALPHAS.params(new, {}))
-            except sqlite3.IntegrityError:
-                stored = _ids_by_hash(cursor, [row["hash"] for row in new])
-                raise clash_error(next(row["hash"] for row in new if row["hash"] not in stored)) from None
+            cursor.executemany(_ALPHAS.sql, _ALPHAS.params(new, {}))
             known.update((row["hash"], row["id"]) for row in new)
         sim_rows = make_sims(known)
         ids = _ids_of_alphas(cursor, existed) if existed else {}

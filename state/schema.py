@@ -9,6 +9,10 @@ The ``schema_version`` table holds one row with the version of the tables. Openi
    ``SchemaVersionError`` before anything is written.
 
 History: v1 had no ``simulations.os_metrics`` column and no ``key_values`` table; v2 added them.
+v3 dropped the unique constraint on ``alphas.canonical`` (the hash is the alpha's identity; the
+index cost a random page write per inserted alpha). SQLite cannot drop a table constraint, so
+its migration rebuilds ``alphas`` with the frozen v3 DDL below, foreign keys off, and then checks
+every reference with ``PRAGMA foreign_key_check``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from state.db import write_transaction
 from state.errors import SchemaVersionError
 from state.models import Base, DaemonLock, KeyValue, SchemaVersion, Simulation
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _PG_SCHEMA_LOCK = 0x616C706861  # any constant; serialises concurrent first opens on PostgreSQL
 
 log = structlog.get_logger()
@@ -36,7 +40,34 @@ def _v1_to_v2(connection: Connection) -> None:
     KeyValue.__table__.create(connection, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+# Frozen: the migration must build the v3 table even after later versions change the model.
+_SQLITE_V3_ALPHAS = (
+    "CREATE TABLE alphas_v3 (id INTEGER NOT NULL, canonical TEXT NOT NULL, hash VARCHAR(64) NOT NULL,"
+    " origin VARCHAR(16) NOT NULL, parents JSON NOT NULL, generation INTEGER,"
+    " created DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL, PRIMARY KEY (id), UNIQUE (hash))",
+    "INSERT INTO alphas_v3 (id, canonical, hash, origin, parents, generation, created)"
+    " SELECT id, canonical, hash, origin, parents, generation, created FROM alphas",
+    "DROP TABLE alphas",
+    "ALTER TABLE alphas_v3 RENAME TO alphas",
+    "CREATE INDEX ix_alphas_origin ON alphas (origin)",
+)
+
+
+def _v2_to_v3(connection: Connection) -> None:
+    """v3: ``alphas.canonical`` is no longer unique."""
+    if connection.dialect.name != "sqlite":
+        for constraint in inspect(connection).get_unique_constraints("alphas"):
+            if constraint["column_names"] == ["canonical"]:
+                connection.exec_driver_sql(f'ALTER TABLE alphas DROP CONSTRAINT "{constraint["name"]}"')
+        return
+    for statement in _SQLITE_V3_ALPHAS:
+        connection.exec_driver_sql(statement)
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise SchemaVersionError(f"v3 migration would break {len(broken)} references, e.g. {tuple(broken[0])}")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def ensure_schema(engine: Engine, where: str) -> int:
@@ -53,7 +84,8 @@ def ensure_schema(engine: Engine, where: str) -> int:
     SchemaVersionError
         Newer schema, unknown database, or a version with no migration path.
     """
-    with write_transaction(engine) as connection:
+    # Foreign keys off: the v3 migration rebuilds a referenced table (checked before commit).
+    with write_transaction(engine, foreign_keys=False) as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SCHEMA_LOCK})")
         tables = set(inspect(connection).get_table_names())

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import IntegrityError
+
 from state import SCHEMA_VERSION, SchemaVersionError, Store
+from state.db import write_transaction
 
 # The v1 tables as alphaminer 0.0 wrote them (frozen here on purpose: the migration must keep
 # working on real old files even when the models change).
@@ -86,3 +90,65 @@ def test_a_version_without_migration_is_named(tmp_path: Path) -> None:
     _sqlite(path, "UPDATE schema_version SET version = 0")
     with pytest.raises(SchemaVersionError, match="database schema v0 is too old to migrate"):
         Store(f"sqlite:///{path}")
+
+
+# v2 = v1 + simulations.os_metrics + key_values (+ a submission, so alphas is referenced twice).
+V2_SCHEMA = V1_SCHEMA.replace("VALUES (1, 1);", "VALUES (1, 2);", 1) + """
+ALTER TABLE simulations ADD COLUMN os_metrics JSON;
+CREATE TABLE key_values ("key" VARCHAR(255) NOT NULL, value JSON NOT NULL,
+  updated DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, PRIMARY KEY ("key"));
+CREATE TABLE submissions (id INTEGER PRIMARY KEY, alpha_id INTEGER NOT NULL REFERENCES alphas (id),
+  simulation_id INTEGER NOT NULL REFERENCES simulations (id), checks JSON NOT NULL,
+  submitted DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, destination VARCHAR(255) NOT NULL);
+INSERT INTO submissions (alpha_id, simulation_id, checks, destination) VALUES (1, 1, '[]', 'brain');
+"""
+
+
+def _alpha_indexes(path: Path) -> list[tuple[int, list[str]]]:
+    with sqlite3.connect(path) as connection:
+        found = []
+        for _, name, unique, *_ in connection.execute("PRAGMA index_list(alphas)"):
+            columns = [row[2] for row in connection.execute(f"PRAGMA index_info('{name}')")]
+            found.append((unique, columns))
+    return sorted(found)
+
+
+def test_a_v2_store_loses_the_unique_text_constraint_and_keeps_rows_and_references(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    _sqlite(path, V2_SCHEMA)
+    fresh = tmp_path / "fresh.db"
+    Store(f"sqlite:///{fresh}").close()
+    store = Store(f"sqlite:///{path}")
+    assert store.schema_version == 2
+    assert _alpha_indexes(path) == _alpha_indexes(fresh) == [(0, ["origin"]), (1, ["hash"])]
+    [old] = store.top_simulations(1)
+    assert (old["canonical"], old["hash"], old["metrics"]["sharpe"]) == ("rank(close)", "h1", 1.25)
+    assert store.submissions()[0]["simulation_id"] == old["id"]
+    item = {"canonical": "rank(close)", "hash": "h2", "origin": "ga", "settings_key": "s", "settings": {},
+            "params_key": "p", "params": {}, "status": "ok"}
+    store.record_batch(None, [item])
+    assert store.counts()["alphas"] == 2
+    store.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    with Store(f"sqlite:///{path}") as reopened, write_transaction(reopened.engine) as connection:
+        with pytest.raises(IntegrityError):  # enforcement is back on for the store's connections
+            connection.exec_driver_sql("INSERT INTO submissions (alpha_id, simulation_id, checks, destination)"
+                                       " VALUES (99, 1, '[]', 'x')")
+
+
+def test_v3_migration_drops_the_text_constraint_on_postgresql(store_url: str) -> None:
+    if store_url.startswith("sqlite"):
+        pytest.skip("SQLite's rebuild is tested on a hand-made v2 file above")
+    Store(store_url).close()
+    engine = create_engine(store_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_canonical_key UNIQUE (canonical)")
+        connection.exec_driver_sql("UPDATE schema_version SET version = 2")
+    with Store(store_url) as store:
+        assert store.schema_version == 2
+    with engine.connect() as connection:
+        assert [c["column_names"] for c in inspect(connection).get_unique_constraints("alphas")] == [["hash"]]
+        assert connection.exec_driver_sql("SELECT version FROM schema_version").scalar() == SCHEMA_VERSION
+    engine.dispose()
