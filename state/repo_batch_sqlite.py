@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, Table
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from state.models import Alpha, Simulation
 from state.repo_batch import CHUNK, MakeSims, TripleKey, chunks, triple_of
@@ -123,11 +123,10 @@ def write_batch_sqlite(connection: Connection, alphas: dict[str, dict[str, Any]]
         if fresh:
             rows = list(fresh.values())
             _number_rows(cursor, "simulations", rows)
-            try:
-                cursor.executemany(_SIMULATIONS.sql, _SIMULATIONS.params(rows, _SIM_MEMO))
-            except sqlite3.IntegrityError as error:
-                raise IntegrityError(_SIMULATIONS.sql, None, error) from None
+            cursor.executemany(_SIMULATIONS.sql, _SIMULATIONS.params(rows, _SIM_MEMO))
             ids.update((key, row["id"]) for key, row in fresh.items())
         return [ids[triple_of(row)] for row in sim_rows]
+    except sqlite3.Error as error:  # the same exception classes as every other store query
+        raise DBAPIError.instance("record_batch", None, error, sqlite3.Error) from None
     finally:
         cursor.close()

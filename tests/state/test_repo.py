@@ -7,6 +7,7 @@ from datetime import date
 
 import numpy as np
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from state import Store, StoreError
 from state.repo_batch import write_batch_returning
@@ -271,3 +272,18 @@ def test_opening_errors_name_the_problem(tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(StoreError, match="no database driver"):
         Store("nosuchdb://localhost/x")
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_batch_refused_half_way_stores_nothing(tmp_sqlite: str) -> None:
+    """The second table's INSERT fails after the alphas went in: the whole batch rolls back and
+    the error is SQLAlchemy's, as from every other query."""
+    with Store(tmp_sqlite) as store, store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON simulations WHEN NEW.settings_key = 'bad'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with Store(tmp_sqlite) as store:
+        with pytest.raises(IntegrityError, match="refused"):
+            store.record_batch(None, [item("a"), item("b", settings_key="bad")])
+        assert (store.counts()["alphas"], store.counts()["simulations"]) == (0, 0)
+        assert store.record_batch(None, [item("a")]) == [1]
