@@ -187,7 +187,9 @@ class Store(BookkeepingQueries):
             hashes), ``generation``, ``settings_key, settings`` (JSON dict), ``params_key,
             params``, ``status`` (ok/error), ``error``, ``metrics`` (dict: the metric columns
             plus any extras), ``daily_pnl`` (1-D array or None; ``pnl_dtype`` float32 default),
-            ``pnl_start`` (date or ISO text), ``duration`` (s), ``score``.
+            ``pnl_start`` (date or ISO text), ``duration`` (s), ``score``. A settings or
+            params key names its value: items of one batch with equal keys must carry equal
+            values (SQLite stores the key's first value once encoded).
 
         Returns
         -------
