@@ -186,12 +186,15 @@ def open_context(config: MinerConfig, panel: Panel, panel_source: Any, *, mode: 
 
 
 def _field_metadata(config: MinerConfig, panel: Panel) -> list:
-    """Coverage, category and rhythm of every field (cached beside the panel); fails loudly when
-    no field reaches the configured coverage."""
+    """Coverage, category and rhythm of every field over the in-sample dates (the search never
+    reads the out-of-sample tail), cached beside the panel; fails loudly when no field reaches
+    the configured coverage."""
     from miner.errors import ConfigError
+    from pipelines.settings import split_index
 
     universe = str(config.settings.get("universe", "TOP500"))
-    metadata = field_metadata(panel, universe, config.data.fields_file)
+    in_sample = panel.head(split_index(panel.T, SimulationSettings.from_dict(config.settings).os_fraction))
+    metadata = field_metadata(in_sample, universe, config.data.fields_file)
     if not eligible_fields(metadata, config.evolution.min_field_coverage):
         raise ConfigError(f"{config.source}: no data field covers {config.evolution.min_field_coverage:.0%} of "
                           f"{universe}; lower [evolution] min_field_coverage")

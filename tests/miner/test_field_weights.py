@@ -230,7 +230,8 @@ def test_two_thousand_fields_mine_within_a_memory_bound(tmp_path: Path) -> None:
     wide_peak = _once_peak_rss_kib(wide_file, tmp_path / "wide")
     growth = (wide_peak - narrow) * 1024
     assert growth < 0.35 * panel_bytes, f"RSS grew {growth / 2**20:.0f} MiB for a {panel_bytes / 2**20:.0f} MiB panel"
-    stats = next(Path(tmp_path / "cache").glob("panels/*/fields-TOP50-T200.json"))
+    # the miner's figures cover the in-sample 160 of 200 dates only (os_fraction 0.2)
+    stats = next(Path(tmp_path / "cache").glob("panels/*/fields-TOP50-T160.json"))
     figures = json.loads(stats.read_text())["fields"]
     assert len(figures) == 2000 + 5 + 3
-    assert figures["fund0001"][2] == pytest.approx(3 / 199, rel=0.05)  # steps every 63 days
+    assert figures["fund0001"][2] == pytest.approx(2 / 159)  # steps on days 63 and 126
