@@ -100,15 +100,27 @@ def _cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
                           cwd=cwd)
 
 
+def test_a_bad_option_exits_2_on_one_line_as_a_process(alphas_file, tmp_path):
+    done = _cli("pool", "--from-file", str(alphas_file), "--objectives", "ic,sharpness", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "alphaminer: error: unknown objective 'sharpness'; choose from ic,")
+
+
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--objectives", "ic,sharpness"], "alphaminer: error: unknown objective 'sharpness'; choose from ic,"),
     (["--model", "svm"], "alphaminer: error: argument --model: invalid choice: 'svm'"),
     (["--objectives", "roc_auc"], "alphaminer: error: objective 'roc_auc' needs a binary label"),
+    (["--horizon", "0"], "alphaminer: error: horizon must be an integer >= 1 day, got 0"),
 ])
-def test_bad_options_exit_2_on_one_line(alphas_file, tmp_path, extra, message):
-    done = _cli("pool", "--from-file", str(alphas_file), "--out", str(tmp_path / "x"), *extra, cwd=tmp_path)
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1].startswith(message) and "Traceback" not in done.stderr
+def test_bad_options_exit_2(alphas_file, tmp_path, capsys, extra, message):
+    argv = ["pool", "--from-file", str(alphas_file), "--synthetic-config", str(SMALL_MARKET), "--out",
+            str(tmp_path / "x"), *extra]
+    try:
+        code = main(argv)
+    except SystemExit as stop:  # argparse's own errors
+        code = stop.code
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(message)
 
 
 def test_empty_pool_and_bad_file_exit_2(tmp_path, capsys):
