@@ -3,7 +3,9 @@
 The pool is the top ``--top`` alphas of the store whose daily PnLs correlate below
 ``--max-corr`` (``miner.pool_selection``), or the expressions of ``--from-file`` (lines
 ``name<TAB>expression`` or bare expressions). ``--baseline alpha158`` also trains the same
-model on Qlib's 158 Alpha158 features, on the same data, universe, label and split. Each row of
+model on Qlib's 158 Alpha158 features, on the same data, universe, label and split. Every
+feature is evaluated on the run's one universe (``--universe``, default: the configured
+settings'), a stored alpha with its pipeline params (post transform, flip) applied. Each row of
 the table is one model input, with its objectives on the out-of-sample dates and a long-short
 backtest of its predictions. Everything lands in an experiment directory (``--out``) and, with
 ``--mlflow URI``, in MLflow.
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     _, panel = panel_source_for(config).resolved()
     pool, alphas = _pool_inputs(args, config, panel)
     inputs = [("pool", pool, args.dialect if args.from_file else "brain")]
-    inputs += [("alpha158", alpha158_features(), ALPHA158_DIALECT) for _ in args.baseline or ()]
+    inputs += [("alpha158", alpha158_features(), ALPHA158_DIALECT) for _ in dict.fromkeys(args.baseline or ())]
     experiment = Experiment.create(args.out)
     cache = ResultCache(CACHE_BYTES)
     evaluations = []
