@@ -82,6 +82,7 @@ def run_cycle(ctx: Any, *, generations: int | None = None, lateral: int | None =
 
 def run_generation(ctx: Any) -> list[Outcome]:
     """Breed (or initialise) one generation, evaluate the new individuals, keep the best."""
+    ctx.refresh_field_weights()
     evo = ctx.config.evolution
     state = ctx.state
     if not state.population:
