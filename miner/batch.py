@@ -102,17 +102,18 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
     items, scored = [], []
     for (index, _, arm), result in zip(to_run, results):
         final = flipped.get(index, result)
-        score = _score(ctx, final, proposals[index].size)
+        score = _score(ctx, final, proposals[index].size, ctx.hall_of_fame.pnls())
+        quality = _score(ctx, final, proposals[index].size, [])
         items.extend(_store_items(ctx, proposals[index], result, final, score))
-        scored.append((index, arm, final, score, len(items) - 1))  # the final result is the last item
+        scored.append((index, arm, final, score, quality, len(items) - 1))  # the final result is the last item
     ids = ctx.store.record_batch(ctx.run_id, items) if items else []
-    for index, arm, final, score, item_index in scored:
+    for index, arm, final, score, quality, item_index in scored:
         sim_id = ids[item_index]
         outcomes[index] = _outcome(proposals[index], final, score, sim_id, negated=index in flipped)
         if final.status != "ok":
             ctx.recent_failures.append({"expression": final.candidate.expression, "error": final.error})
         ctx.reward(arm, final)
-        _consider_for_hall_of_fame(ctx, outcomes[index], final)
+        _consider_for_hall_of_fame(ctx, outcomes[index], final, quality)
     return [o for o in outcomes if o is not None]
 
 
@@ -142,10 +143,11 @@ def _negate_losers(ctx: Any, to_run: list, results: list[CandidateResult]) -> di
     return {index: result for (index, _), result in zip(losers, flipped)}
 
 
-def _score(ctx: Any, result: CandidateResult, size: int) -> float:
+def _score(ctx: Any, result: CandidateResult, size: int, hall_of_fame_pnls: list[np.ndarray]) -> float:
+    """The score against ``hall_of_fame_pnls`` (none: the alpha's own quality, no diversity factor)."""
     if result.status != "ok" or not result.is_metrics:
         return ERROR_SCORE
-    inputs = ScoreInputs(result.is_metrics, result.daily_pnl, size, ctx.hall_of_fame.pnls())
+    inputs = ScoreInputs(result.is_metrics, result.daily_pnl, size, hall_of_fame_pnls)
     value = float(ctx.score_function(inputs, ctx.config.scoring))
     return value if np.isfinite(value) else ERROR_SCORE
 
@@ -191,10 +193,11 @@ def _outcome(proposal: Proposal, result: CandidateResult, score: float, sim_id: 
                    result.candidate.settings, sim_id, result.error, negated=negated)
 
 
-def _consider_for_hall_of_fame(ctx: Any, outcome: Outcome, result: CandidateResult) -> None:
-    if outcome.metrics is None or outcome.score <= ERROR_SCORE:
+def _consider_for_hall_of_fame(ctx: Any, outcome: Outcome, result: CandidateResult, quality: float) -> None:
+    """The hall ranks by quality: a niche's best member is kept on its own merit, not its novelty."""
+    if outcome.metrics is None or quality <= ERROR_SCORE:
         return
-    ctx.hall_of_fame.consider(Entry(outcome.score, outcome.expression, outcome.settings.to_dict(),
+    ctx.hall_of_fame.consider(Entry(quality, outcome.expression, outcome.settings.to_dict(),
                                     dict(result.candidate.params), dict(outcome.metrics), outcome.simulation_id,
                                     result.daily_pnl))
 

@@ -40,7 +40,8 @@ def restore_state(ctx: Any) -> None:
         population = []
     ctx.state.generation = int(saved["generation"])
     ctx.state.population = population
-    ctx.hall_of_fame = HallOfFame.from_records(saved.get("hall_of_fame") or [], size=ctx.config.lateral.hall_of_fame)
+    ctx.hall_of_fame = HallOfFame.from_records(
+        saved.get("hall_of_fame") or [], size=ctx.config.lateral.hall_of_fame, corr_limit=ctx.config.scoring.corr_limit)
     _reload_pnls(ctx)
     if saved.get("rng_state"):
         random.setstate(_decode_random_state(saved["rng_state"]))

@@ -70,6 +70,17 @@ class LateralConfig:
 
 
 @dataclasses.dataclass
+class ScreenConfig:
+    """The template screen before the first generation (``miner.screen``)."""
+
+    enabled: bool = True
+    top: int = 20
+    windows: list[int] = dataclasses.field(default_factory=lambda: [3, 5, 10, 20, 60, 120])
+    max_corr: float = 0.9
+    stride: int = 3
+
+
+@dataclasses.dataclass
 class BanditConfig:
     policy: str = "ucb1"
     factored: bool = False
@@ -119,6 +130,7 @@ class MinerConfig:
     executor: ExecutorConfig = dataclasses.field(default_factory=ExecutorConfig)
     evolution: EvolutionConfig = dataclasses.field(default_factory=EvolutionConfig)
     lateral: LateralConfig = dataclasses.field(default_factory=LateralConfig)
+    screen: ScreenConfig = dataclasses.field(default_factory=ScreenConfig)
     bandit: BanditConfig = dataclasses.field(default_factory=BanditConfig)
     scoring: ScoringConfig = dataclasses.field(default_factory=ScoringConfig)
     llm: LLMConfig = dataclasses.field(default_factory=LLMConfig)
@@ -145,6 +157,8 @@ class MinerConfig:
             raise ConfigError(f"{self.source}: [evolution] needs population >= 2, generations >= 0, 0 <= elite < 1")
         if any(w <= 0 for w in evo.windows) or not evo.windows:
             raise ConfigError(f"{self.source}: [evolution] windows must be positive integers")
+        if any(w <= 0 for w in self.screen.windows) or self.screen.top < 0 or self.screen.stride < 1:
+            raise ConfigError(f"{self.source}: [screen] needs positive windows, top >= 0 and stride >= 1")
         return self
 
 

@@ -175,7 +175,7 @@ def open_context(config: MinerConfig, panel: Panel, panel_source: Any, *, mode: 
         config=config, panel=panel, store=store, run_id=run_id, executor=executor,
         policy=build_policy(config, store), reward_function=Reward(metric="fitness") if config.bandit.reward == "default" else Reward(metric=config.bandit.reward),
         score_function=resolve_score_function(config.scoring.function), base_settings=base, pset=pset,
-        hall_of_fame=HallOfFame(config.lateral.hall_of_fame), state=PopulationState(), ideas=ideas,
+        hall_of_fame=HallOfFame(config.lateral.hall_of_fame, config.scoring.corr_limit), state=PopulationState(), ideas=ideas,
         field_metadata=metadata,
     )
     ctx.refresh_field_weights()

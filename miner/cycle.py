@@ -104,8 +104,28 @@ def run_generation(ctx: Any) -> list[Outcome]:
 
 
 def initial_population(ctx: Any) -> list[Individual]:
-    seeded = seed_individuals(ctx, limit=ctx.config.evolution.population)
-    return seeded + random_individuals(ctx, ctx.config.evolution.population - len(seeded))
+    """Seeds first, then the template screen's best, then random trees up to the population."""
+    size = ctx.config.evolution.population
+    population = seed_individuals(ctx, limit=size)
+    population += screened_individuals(ctx, limit=size - len(population))
+    return population + random_individuals(ctx, size - len(population))
+
+
+def screened_individuals(ctx: Any, limit: int) -> list[Individual]:
+    """The template screen's strongest distinct templates, as trees with sampled parameters."""
+    from miner.evolution import from_text
+    from miner.screen import screen, templates
+
+    config = ctx.config.screen
+    if not config.enabled or limit <= 0:
+        return []
+    candidates = list(templates(ctx.pset, config.windows))
+    ctx.hooks.start("screen", len(candidates))
+    kept = screen(ctx.panel, ctx.base_settings, candidates, top=min(limit, config.top),
+                  max_corr=config.max_corr, stride=config.stride, progress=ctx.hooks.advance)
+    space = ctx.config.space()
+    trees = (from_text(s.expression, ctx.pset, space.sample(random)) for s in kept)
+    return [tree for tree in trees if tree is not None]
 
 
 def random_individuals(ctx: Any, n: int) -> list[Individual]:

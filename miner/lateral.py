@@ -3,14 +3,19 @@
 Where evolution jumps, lateral moves step: for an elite tree they enumerate every single
 change of one kind — a window to its neighbouring value, an operator to another with the same
 signature, a field to another field, a wrapper (rank, zscore, winsorize, ts_backfill) around
-the whole — and sample ``per_elite`` of them. Windows move one or two places in the window set. Neighbours are simulated under the elite's own
+the whole — and sample ``per_elite`` of them. Windows move one or two places in the window set.
+
+An elite's own parts come first: each of its inner Series subtrees (that is more than a bare
+field) is tried as an alpha of its own. Evolution tends to grow strong alphas as blends of
+several signals; a part is often the cleaner, more robust signal, and the blend's other part
+is then free to be found again on its own. Neighbours are simulated under the elite's own
 settings and parameters.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from deap import gp
@@ -20,16 +25,34 @@ from miner.evolution import WRAPPERS, Individual
 
 
 def neighbours(elite: Individual, pset: gp.PrimitiveSetTyped, per_elite: int) -> list[Individual]:
-    """Up to ``per_elite`` distinct one-step neighbours of ``elite`` (random sample, no repeats)."""
+    """Up to ``per_elite`` distinct neighbours of ``elite``: its parts (at most a third), then a
+    random sample of one-step changes, no repeats."""
     seen = {str(elite)}
-    unique: list[Individual] = []
-    for candidate in _all_neighbours(elite, pset):
+    parts = _unique(subtrees(elite), seen)
+    random.shuffle(parts)
+    parts = parts[: max(1, per_elite // 3)]
+    seen = {str(elite)} | {str(p) for p in parts}
+    steps = _unique(_all_neighbours(elite, pset), seen)
+    random.shuffle(steps)
+    return (parts + steps)[:per_elite]
+
+
+def subtrees(elite: Individual) -> Iterator[Individual]:
+    """Every proper subtree of ``elite`` that is a Series built by an operator."""
+    for index in range(1, len(elite)):
+        node = elite[index]
+        if isinstance(node, gp.Primitive) and issubclass(node.ret, Series):
+            yield Individual(elite[elite.searchSubtree(index)], elite.params)
+
+
+def _unique(candidates: Iterable[Individual], seen: set[str]) -> list[Individual]:
+    unique = []
+    for candidate in candidates:
         text = str(candidate)
         if text not in seen:
             seen.add(text)
             unique.append(candidate)
-    random.shuffle(unique)
-    return unique[:per_elite]
+    return unique
 
 
 def _all_neighbours(elite: Individual, pset: gp.PrimitiveSetTyped) -> Iterator[Individual]:

@@ -3,7 +3,8 @@
 A mined alpha *finds* a planted one when the daily cross-sectional rank correlation of their
 values, over universe members and in-sample dates, averages >= ``threshold`` (0.8). Both are
 evaluated with the same evaluator on the same panel; mined alphas are stored sign-corrected, so
-the correlation is taken with its sign.
+the correlation is taken with its sign. The mined alphas that count are the miner's output:
+those in the store that pass the in-sample Sharpe and fitness limits of a submission.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from expressions import Evaluator, ResultCache
+from miner.rank_correlation import mean_rank_correlation
+from pipelines.checks import FITNESS_LIMIT, SHARPE_LIMIT
 from pipelines.panel import Panel
 from pipelines.settings import split_index
+from state import Store
 
 FOUND_AT = 0.8
 
@@ -32,31 +36,6 @@ class Match:
         return self.correlation >= FOUND_AT
 
 
-def mean_rank_correlation(a: np.ndarray, b: np.ndarray, member: np.ndarray) -> float:
-    """Mean over days of the Spearman correlation of a[t] and b[t] where both are defined."""
-    values = []
-    for t in range(a.shape[0]):
-        ok = member[t] & np.isfinite(a[t]) & np.isfinite(b[t])
-        if ok.sum() < 5:
-            continue
-        ra = _ranks(a[t, ok])
-        rb = _ranks(b[t, ok])
-        if ra.std() == 0 or rb.std() == 0:
-            continue
-        values.append(float(np.corrcoef(ra, rb)[0, 1]))
-    return float(np.mean(values)) if values else 0.0
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(x, kind="stable")
-    ranks = np.empty(len(x))
-    ranks[order] = np.arange(len(x))
-    # ties get their average rank so constant stretches do not fake a correlation
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=ranks)
-    return (sums / counts)[inverse]
-
-
 def recovery(panel: Panel, planted: Sequence[tuple[str, float]], mined: Sequence[str], *,
              universe: str = "TOP500", os_fraction: float = 0.2, stride: int = 5) -> list[Match]:
     """For each planted alpha, the mined expression with the highest mean rank correlation.
@@ -65,21 +44,25 @@ def recovery(panel: Panel, planted: Sequence[tuple[str, float]], mined: Sequence
     """
     view = panel.head(split_index(panel.T, os_fraction))
     member = view.universe(universe)
-    evaluator = Evaluator(view.fields, view.groups, universe=member, universe_key=universe, cache=ResultCache(1 << 30))
+    evaluator = Evaluator(view.fields, view.groups, universe=member, universe_key=universe, cache=ResultCache(1 << 28))
     days = slice(None, None, stride)
-    mined_values = []
+    targets = [evaluator.evaluate(expression)[days] for expression, _ in planted]
+    best: list[tuple[str | None, float]] = [(None, -1.0)] * len(targets)
     for text in mined:
         try:
-            mined_values.append((text, evaluator.evaluate(text)[days]))
+            values = evaluator.evaluate(text)[days]
         except Exception:  # noqa: BLE001 - an alpha that no longer evaluates cannot match
             continue
-    matches = []
-    for expression, ic in planted:
-        target = evaluator.evaluate(expression)[days]
-        best, best_corr = None, -1.0
-        for text, values in mined_values:
+        for i, target in enumerate(targets):
             corr = mean_rank_correlation(values, target, member[days])
-            if corr > best_corr:
-                best, best_corr = text, corr
-        matches.append(Match(expression, ic, best, best_corr))
-    return matches
+            if corr > best[i][1]:
+                best[i] = (text, corr)
+    return [Match(expression, ic, text, corr) for (expression, ic), (text, corr) in zip(planted, best)]
+
+
+def recovery_from_store(store: Store, panel: Panel, *, universe: str = "TOP500", delay: int = 1,
+                        os_fraction: float = 0.2) -> list[Match]:
+    """``recovery`` over the store's alphas that pass the in-sample Sharpe and fitness limits."""
+    rows = store.top_simulations(1_000_000, "fitness", min_sharpe=SHARPE_LIMIT[delay], min_fitness=FITNESS_LIMIT[delay])
+    mined = list(dict.fromkeys(row["canonical"] for row in rows))
+    return recovery(panel, panel.planted, mined, universe=universe, os_fraction=os_fraction)

@@ -129,3 +129,17 @@ def print_fields(rows: list[dict[str, Any]], console: Console | None = None) -> 
     for row in rows:
         table.add_row(row["field"], str(row["passing"]), _fmt(row["mean_score"]), _fmt(row["weight"]))
     (console or Console()).print(table)
+
+
+def print_planted(rows: list[dict[str, Any]], console: Console | None = None) -> None:
+    """Which planted alphas of a synthetic market the miner recovered (rank correlation >= 0.8)."""
+    console = console or Console()
+    if not rows:
+        console.print("planted alphas: none (the data is not a synthetic market)")
+        return
+    table = Table(title=f"planted alphas found: {sum(r['found'] for r in rows)} of {len(rows)}")
+    for column in ("planted", "found", "closest mined alpha", "rank corr"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["planted"], "yes" if row["found"] else "no", row["best"] or "-", _fmt(row["correlation"]))
+    console.print(table)

@@ -26,6 +26,7 @@ import numpy as np
 
 from miner.config import ScoringConfig
 from miner.errors import ConfigError
+from miner.hall_of_fame import abs_correlation
 
 ERROR_SCORE = -10.0
 
@@ -63,16 +64,7 @@ def diversity_factor(correlation: float, config: ScoringConfig) -> float:
 
 def max_abs_correlation(pnl: np.ndarray, others: Sequence[np.ndarray]) -> float:
     """Largest |Pearson correlation| of ``pnl`` with each series (aligned on their common tail)."""
-    best = 0.0
-    for other in others:
-        n = min(len(pnl), len(other))
-        if n < 3:
-            continue
-        a, b = pnl[-n:], other[-n:]
-        if np.std(a) == 0 or np.std(b) == 0:
-            continue
-        best = max(best, abs(float(np.corrcoef(a, b)[0, 1])))
-    return best
+    return max((abs_correlation(pnl, other) for other in others), default=0.0)
 
 
 def resolve_score_function(name: str) -> ScoreFunction:

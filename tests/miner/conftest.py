@@ -22,6 +22,7 @@ def small_config(tmp_path: Path) -> MinerConfig:
     config.evolution.windows = [2, 5, 10, 20]
     config.lateral.elites = 2
     config.lateral.per_elite = 3
+    config.screen.windows = [5, 20]
     config.llm.enabled = False
     config.daemon.heartbeat_s = 0.2
     config.settings = {"universe": "TOP50"}
@@ -46,6 +47,8 @@ windows = [2, 5, 10, 20]
 elites = 2
 per_elite = 3
 rounds = 1
+[screen]
+windows = [5, 20]
 [llm]
 enabled = false
 [daemon]

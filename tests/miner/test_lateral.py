@@ -2,7 +2,7 @@ import random
 
 from expressions import canonical, parse
 from miner.evolution import build_pset, from_text
-from miner.lateral import neighbours
+from miner.lateral import neighbours, subtrees
 
 
 def test_neighbours_are_distinct_single_steps_that_parse():
@@ -24,3 +24,16 @@ def test_per_elite_bounds_the_sample():
     pset = build_pset(["close", "volume"], [], [2, 5, 10], [1.0])
     elite = from_text("ts_mean(close, 5)", pset)
     assert len(neighbours(elite, pset, per_elite=3)) == 3
+
+
+def test_an_elites_parts_come_first():
+    pset = build_pset(["close", "volume", "returns"], [], [2, 5, 10, 20], [1.0])
+    elite = from_text("add(ts_mean(returns, 5), rank(ts_corr(close, volume, 10)))", pset)
+    parts = {canonical(parse(str(p))) for p in subtrees(elite)}
+    assert parts == {canonical(parse(t)) for t in
+                     ("ts_mean(returns, 5)", "rank(ts_corr(close, volume, 10))", "ts_corr(close, volume, 10)")}
+    random.seed(1)
+    found = neighbours(elite, pset, per_elite=6)
+    assert len(found) == 6
+    first = {canonical(parse(str(n))) for n in found[:2]}
+    assert first <= parts  # a third of the sample are parts, ahead of the one-step changes
