@@ -76,6 +76,7 @@ class ScreenConfig:
     enabled: bool = True
     top: int = 20
     windows: list[int] = dataclasses.field(default_factory=lambda: [3, 5, 10, 20, 60, 120])
+    max_fields: int = 12
     max_corr: float = 0.9
     stride: int = 3
 
@@ -157,8 +158,8 @@ class MinerConfig:
             raise ConfigError(f"{self.source}: [evolution] needs population >= 2, generations >= 0, 0 <= elite < 1")
         if any(w <= 0 for w in evo.windows) or not evo.windows:
             raise ConfigError(f"{self.source}: [evolution] windows must be positive integers")
-        if any(w <= 0 for w in self.screen.windows) or self.screen.top < 0 or self.screen.stride < 1:
-            raise ConfigError(f"{self.source}: [screen] needs positive windows, top >= 0 and stride >= 1")
+        if any(w <= 0 for w in self.screen.windows) or self.screen.top < 0 or self.screen.stride < 1 or self.screen.max_fields < 1:
+            raise ConfigError(f"{self.source}: [screen] needs positive windows, top >= 0, stride >= 1 and max_fields >= 1")
         return self
 
 

@@ -119,7 +119,7 @@ def screened_individuals(ctx: Any, limit: int) -> list[Individual]:
     config = ctx.config.screen
     if not config.enabled or limit <= 0:
         return []
-    candidates = list(templates(ctx.pset, config.windows))
+    candidates = list(templates(ctx.pset, config.windows, config.max_fields))
     ctx.hooks.start("screen", len(candidates))
     kept = screen(ctx.panel, ctx.base_settings, candidates, top=min(limit, config.top),
                   max_corr=config.max_corr, stride=config.stride, progress=ctx.hooks.advance)

@@ -39,10 +39,11 @@ class Screened:
     rank_ic: float
 
 
-def templates(pset: gp.PrimitiveSetTyped, windows: Sequence[int]) -> Iterator[str]:
+def templates(pset: gp.PrimitiveSetTyped, windows: Sequence[int], max_fields: int | None = None) -> Iterator[str]:
     """Every ``op(field, window)`` / ``op(field, other, window)`` of the core time-series
-    operators, and each field's moving-average ratio ``ts_mean(f, short) / ts_mean(f, long)``."""
-    fields = [t.value for t in pset.terminals.get(Series, []) if isinstance(getattr(t, "value", None), str)]
+    operators, and each field's moving-average ratio ``ts_mean(f, short) / ts_mean(f, long)``,
+    over the ``max_fields`` fields of highest draw weight (pairs grow with its square)."""
+    fields = screened_fields(pset, max_fields)
     names = {p.name for p in pset.primitives.get(Series, [])}
     if {"divide", "ts_mean"} <= names:
         for field, (short, long) in itertools.product(fields, itertools.combinations(sorted(windows), 2)):
@@ -56,6 +57,14 @@ def templates(pset: gp.PrimitiveSetTyped, windows: Sequence[int]) -> Iterator[st
         elif primitive.args == [Series, Series, Window]:
             for (a, b), window in itertools.product(itertools.combinations(fields, 2), windows):
                 yield f"{primitive.name}({a}, {b}, {window})"
+
+
+def screened_fields(pset: gp.PrimitiveSetTyped, max_fields: int | None) -> list[str]:
+    """The field terminals by draw weight (``pset.terminal_weights``), heaviest first, stable."""
+    fields = [t.value for t in pset.terminals.get(Series, []) if isinstance(getattr(t, "value", None), str)]
+    weights = getattr(pset, "terminal_weights", None) or {}
+    ranked = sorted(fields, key=lambda name: -weights.get(name, 1.0))
+    return ranked[:max_fields] if max_fields is not None else ranked
 
 
 def screen(panel: Panel, settings: SimulationSettings, candidates: Sequence[str], *, top: int,

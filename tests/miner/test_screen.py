@@ -47,3 +47,11 @@ def test_screen_reads_in_sample_dates_only(small_panel):
     spoiled = {name: np.concatenate([v[:is_end], v[is_end:][::-1] * 1.5]) for name, v in stored.items()}
     twin = Panel.from_arrays(spoiled, dates=small_panel.dates, symbols=small_panel.symbols, groups=small_panel.groups)
     assert screen(twin, settings, candidates, top=3) == screen(small_panel, settings, candidates, top=3)
+
+
+def test_templates_use_the_heaviest_fields_when_there_are_many():
+    pset = build_pset([f"f{i}" for i in range(50)], [], [5, 10], [1.0])
+    pset.terminal_weights = {"f7": 5.0, "f3": 2.0}
+    found = list(templates(pset, [5, 10], max_fields=3))
+    fields = {name for t in found for name in (f"f{i}" for i in range(50)) if f"({name}," in t or f" {name}," in t}
+    assert fields == {"f7", "f3", "f0"}
