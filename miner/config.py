@@ -143,7 +143,7 @@ class MinerConfig:
     def space(self) -> SearchSpace:
         return SearchSpace(self.search_space, source=f"{self.source}: [search_space]")
 
-    def validate(self) -> "MinerConfig":
+    def validate(self) -> MinerConfig:
         """Cross-section rules: a settings dimension is the bandit's or the GA's, never both."""
         both = set(self.bandit.space) & self.space().settings_names()
         if both:

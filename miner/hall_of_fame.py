@@ -65,7 +65,7 @@ class HallOfFame:
         return [e.record() for e in self.entries]
 
     @classmethod
-    def from_records(cls, records: list[dict[str, Any]], size: int = 10, corr_limit: float = 1.0) -> "HallOfFame":
+    def from_records(cls, records: list[dict[str, Any]], size: int = 10, corr_limit: float = 1.0) -> HallOfFame:
         hof = cls(size, corr_limit)
         hof.entries = [Entry(**r) for r in records]
         return hof

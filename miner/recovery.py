@@ -12,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import numpy as np
-
 from expressions import Evaluator, ResultCache
 from miner.rank_correlation import mean_rank_correlation
 from pipelines.checks import FITNESS_LIMIT, SHARPE_LIMIT

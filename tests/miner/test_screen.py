@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from expressions import canonical, parse
+from expressions import parse
 from miner.evolution import build_pset
 from miner.screen import screen, templates
 from pipelines.panel import Panel
