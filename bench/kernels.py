@@ -2,12 +2,19 @@
 
 Panel: [1260, 500] float64 (five years x 500 stocks), 5% NaNs, window 20 unless stated. For each
 operator: our time, the best of bottleneck ``move_*`` / numbagg ``move_*`` / pandas rolling for
-the same computation, ratio = peer_ms / ms (> 1: we are faster), and a numpy copy of the panel as
-the memory-bandwidth floor. Best of ``--repeat`` runs after one warm-up call.
+the same computation on the same array along axis 0, ratio = peer_ms / ms (> 1: we are faster),
+and ours / a numpy copy of the panel (the memory-bandwidth floor). Best of ``--repeat`` runs
+after one warm-up call. BRAIN ops require full windows; the ``qlib_*`` rows (min_count=1) time
+the kernels' counting paths against peers called with ``min_count=1``.
+
+Our kernels run on one thread, like bottleneck; numbagg's gufuncs spread over all cores unless
+told otherwise, so they run with ``--peer-threads`` numba threads (default 1: the same work per
+core; on the shared 2-core box more threads mostly measure the neighbours).
 
     python bench/kernels.py            # table
     python bench/kernels.py --json     # [{op, ms, peer, peer_ms, ratio, copy_ratio}, ...]
     python bench/kernels.py --cold     # also: first evaluation in a fresh process (numba cache)
+    python bench/kernels.py --peer-threads 2   # numbagg on 2 threads
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import sys
 import time
 
 import bottleneck as bn
+import numba
 import numbagg
 import numpy as np
 import pandas as pd
@@ -72,6 +80,16 @@ def cases(x: np.ndarray, y: np.ndarray):
                                              "pandas": lambda: df.ewm(span=W, min_periods=1).mean()}),
         ("qlib_rank", op("qlib_rank", x, W), {"pandas": lambda: df.rolling(W, min_periods=1).rank(pct=True)}),
         ("qlib_slope", op("qlib_slope", x, W), {}),
+        ("qlib_mean", op("qlib_mean", x, W), {"bottleneck": lambda: bn.move_mean(x, W, min_count=1, axis=0),
+                                               "numbagg": lambda: numbagg.move_mean(x, window=W, min_count=1, axis=0)}),
+        ("qlib_std", op("qlib_std", x, W), {"bottleneck": lambda: bn.move_std(x, W, min_count=1, axis=0, ddof=1),
+                                             "numbagg": lambda: numbagg.move_std(x, window=W, min_count=1, axis=0)}),
+        ("qlib_max", op("qlib_max", x, W), {"bottleneck": lambda: bn.move_max(x, W, min_count=1, axis=0)}),
+        ("qlib_med", op("qlib_med", x, W), {"bottleneck": lambda: bn.move_median(x, W, min_count=1, axis=0)}),
+        ("qlib_corr", op("qlib_corr", x, y, W), {"numbagg": lambda: numbagg.move_corr(x, y, window=W, min_count=1,
+                                                                                     axis=0)}),
+        ("qlib_cov", op("qlib_cov", x, y, W), {"numbagg": lambda: numbagg.move_cov(x, y, window=W, min_count=1,
+                                                                                  axis=0)}),
     ]
 
 
@@ -91,7 +109,8 @@ def cold_start_ms() -> float:
     return float(out.stdout.strip()) * 1e3
 
 
-def run(repeat: int, cold: bool) -> list[dict]:
+def run(repeat: int, cold: bool, peer_threads: int = 1) -> list[dict]:
+    numba.set_num_threads(min(peer_threads, numba.config.NUMBA_NUM_THREADS))
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(T, N)), rng.normal(size=(T, N))
     x[rng.random((T, N)) < 0.05] = np.nan
@@ -127,8 +146,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--peer-threads", type=int, default=1, help="numba threads for numbagg")
     args = parser.parse_args()
-    rows = run(args.repeat, args.cold)
+    rows = run(args.repeat, args.cold, args.peer_threads)
     print(json.dumps(rows, indent=1) if args.json else table(rows))
 
 

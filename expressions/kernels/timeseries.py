@@ -41,6 +41,8 @@ def _suffix_rows(window, t_len):
 @njit(cache=True, error_model="numpy")
 def ts_sum_2d(x, window, min_count, mean=False):
     """Rolling sum (or mean) of non-NaN values, two-block (no add/remove drift)."""
+    if min_count >= window:
+        return _full_sum(x, window, mean)
     t_len, n = x.shape
     out = np.empty((t_len, n))
     suf = np.zeros((2, _suffix_rows(window, t_len), n))  # sum, count
@@ -68,6 +70,33 @@ def ts_sum_2d(x, window, min_count, mean=False):
                     ok = v == v
                     suf[0, i, j] = suf[0, i + 1, j] + (v if ok else 0.0)
                     suf[1, i, j] = suf[1, i + 1, j] + (1.0 if ok else 0.0)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _full_sum(x, window, mean):
+    """Sum or mean that is NaN unless all ``window`` values are present (BRAIN).
+
+    A NaN anywhere in the window must give NaN, which float addition already does: no counts,
+    half the memory traffic of the general kernel.
+    """
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    suf = np.zeros((_suffix_rows(window, t_len), n))
+    pre = np.empty(n)
+    div = float(window) if mean else 1.0
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        pre[:] = 0.0
+        for t in range(b0, b1):
+            for j in range(n):
+                pre[j] += x[t, j]
+                out[t, j] = (suf[t - b0 + 1, j] + pre[j]) / div
+        if b1 - b0 == window:
+            for t in range(b1 - 1, b0 - 1, -1):
+                for j in range(n):
+                    suf[t - b0, j] = suf[t - b0 + 1, j] + x[t, j]
+    out[: window - 1] = np.nan
     return out
 
 
@@ -147,13 +176,15 @@ def block_refs(x, y, b0, b1, first, ref_x, ref_y):
 
 
 @njit(cache=True, error_model="numpy")
-def ts_var_2d(x, window, min_count, ddof=1):
+def ts_var_2d(x, window, min_count, ddof=1, root=False):
     """Rolling variance of non-NaN values, two-block with shifted sums.
 
     Each part sums deviations from its own reference (``block_refs``); the suffix's sums are
     re-based onto the prefix's reference before merging. One division per value: ``q`` gives
-    both 1/n and 1/(n - ddof).
+    both 1/n and 1/(n - ddof). ``root``: the standard deviation instead (saves a pass).
     """
+    if min_count >= window:
+        return _full_var(x, window, ddof, root)
     t_len, n = x.shape
     out = np.empty((t_len, n))
     rows = _suffix_rows(window, t_len)
@@ -182,7 +213,8 @@ def ts_var_2d(x, window, min_count, ddof=1):
                 a2 = s2[i, j] - e * (2.0 * s1[i, j] - na * e) + p2[j]
                 q = 1.0 / (c * (c - ddof))
                 m2 = max(a2 - a1 * a1 * ((c - ddof) * q), 0.0)
-                out[t, j] = m2 * (c * q) if (c >= min_count) & (c > ddof) else np.nan
+                var = np.sqrt(m2 * (c * q)) if root else m2 * (c * q)
+                out[t, j] = var if (c >= min_count) & (c > ddof) else np.nan
         if b1 - b0 == window:
             block_refs(x, x, b0, b1, False, rs, unused)
             for t in range(b1 - 1, b0 - 1, -1):
@@ -194,6 +226,48 @@ def ts_var_2d(x, window, min_count, ddof=1):
                     sc[i, j] = sc[i + 1, j] + (1.0 if ok else 0.0)
                     s1[i, j] = s1[i + 1, j] + d
                     s2[i, j] = s2[i + 1, j] + d * d
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _full_var(x, window, ddof, root):
+    """Variance that is NaN unless all ``window`` values are present (BRAIN): NaNs propagate
+    through the sums, and the references are simply the block's first and last rows (every
+    window of a block holds its first row, every non-empty suffix the last)."""
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    rows = _suffix_rows(window, t_len)
+    s1, s2 = np.zeros((rows, n)), np.zeros((rows, n))
+    rs, p1, p2 = np.zeros(n), np.empty(n), np.empty(n)
+    c = float(window)
+    q = 1.0 / (c * (c - ddof))
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        p1[:] = 0.0
+        p2[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            na = float(window - i)
+            for j in range(n):
+                d = x[t, j] - x[b0, j]
+                p1[j] += d
+                p2[j] += d * d
+                e = x[b0, j] - rs[j] if na > 0 else 0.0
+                a1 = s1[i, j] - na * e + p1[j]
+                a2 = s2[i, j] - e * (2.0 * s1[i, j] - na * e) + p2[j]
+                m2 = a2 - a1 * a1 * ((c - ddof) * q)
+                var = (0.0 if m2 < 0.0 else m2) * (c * q)  # max() would drop a NaN
+                out[t, j] = np.sqrt(var) if root else var
+        if b1 - b0 == window:
+            rs[:] = x[b1 - 1]
+            for t in range(b1 - 1, b0 - 1, -1):
+                for j in range(n):
+                    d = x[t, j] - rs[j]
+                    s1[t - b0, j] = s1[t - b0 + 1, j] + d
+                    s2[t - b0, j] = s2[t - b0 + 1, j] + d * d
+    out[: window - 1] = np.nan
+    if c <= ddof:
+        out[:] = np.nan
     return out
 
 
@@ -259,51 +333,45 @@ def ts_weighted_mean_2d(x, window, min_count, kind, factor):
 def _full_weighted_mean(x, window, kind, factor):
     """Linear (kind 0) or exponential (kind 1) weighted mean, NaN unless all values are present.
 
-    Linear: the prefix keeps sum(v) and sum(offset * v), so its weighted sum is
-    ``(window - i') * P0 + P1``; the suffix's is ``Q1 - i * Q0`` in previous-block offsets.
-    Exponential: ``E = factor * E + v`` forward; the suffix holds ``factor**(window - 1 - q) * v``
-    and is scaled by ``factor**(i + 1)``.
+    At offset i of a block, with P0 = sum(v) (kind 1: ``P0 = factor * P0 + v``) and
+    P1 = sum(offset * v) over the prefix, and Q0 = sum(v) (kind 1: sum of
+    ``factor**(window - 1 - q) * v``), Q1 = sum(q * v) over the suffix from i + 1: linear is
+    ``(window - i) * P0 + P1 + Q1 - i * Q0``, exponential ``P0 + factor**(i + 1) * Q0``. Per-row
+    coefficients keep the column loop branch-free; NaNs propagate (BRAIN's full windows).
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    suf = np.zeros((3, _suffix_rows(window, t_len), n))  # count, sum v (or decayed), sum q*v
-    p0, p1, pc = np.empty(n), np.empty(n), np.empty(n)
-    days = np.arange(window)
-    total = days.sum() + window if kind == 0 else (factor ** days.astype(np.float64)).sum()
+    rows = _suffix_rows(window, t_len)
+    q0, q1 = np.zeros((rows, n)), np.zeros((rows, n))
+    p0, p1 = np.empty(n), np.empty(n)
+    linear = kind == 0
+    days = np.arange(window).astype(np.float64)
+    total = (days + 1.0).sum() if linear else (factor**days).sum()
+    keep = 1.0 if linear else factor
     for b0 in range(0, t_len, window):
         b1 = min(t_len, b0 + window)
         p0[:] = 0.0
         p1[:] = 0.0
-        pc[:] = 0.0
         for t in range(b0, b1):
             i = t - b0
-            lin = float(window - i)
-            scale = factor ** (i + 1)
-            keep = 0.0 if kind == 0 else factor
+            c0 = (window - i) / total if linear else 1.0 / total
+            c1 = 1.0 / total if linear else 0.0
+            d1 = 1.0 / total if linear else 0.0
+            d0 = -i / total if linear else factor ** (i + 1) / total
             for j in range(n):
                 v = x[t, j]
-                ok = v == v
-                v = v if ok else 0.0
-                pc[j] += 1.0 if ok else 0.0
-                p0[j] = keep * p0[j] + v if kind == 1 else p0[j] + v
+                p0[j] = keep * p0[j] + v
                 p1[j] += i * v
-                if kind == 0:
-                    acc = lin * p0[j] + p1[j] + suf[2, i + 1, j] - i * suf[1, i + 1, j]
-                else:
-                    acc = p0[j] + scale * suf[1, i + 1, j]
-                full = pc[j] + suf[0, i + 1, j] >= window
-                out[t, j] = acc / total if full else np.nan
+                out[t, j] = c0 * p0[j] + c1 * p1[j] + d1 * q1[i + 1, j] + d0 * q0[i + 1, j]
         if b1 - b0 == window:
             for t in range(b1 - 1, b0 - 1, -1):
                 q = t - b0
-                w = factor ** (window - 1 - q) if kind == 1 else 1.0
+                w = 1.0 if linear else factor ** (window - 1 - q)
                 for j in range(n):
                     v = x[t, j]
-                    ok = v == v
-                    v = v if ok else 0.0
-                    suf[0, q, j] = suf[0, q + 1, j] + (1.0 if ok else 0.0)
-                    suf[1, q, j] = suf[1, q + 1, j] + w * v
-                    suf[2, q, j] = suf[2, q + 1, j] + q * v
+                    q0[q, j] = q0[q + 1, j] + w * v
+                    q1[q, j] = q1[q + 1, j] + q * v
+    out[: window - 1] = np.nan
     return out
 
 

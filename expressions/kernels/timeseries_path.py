@@ -18,10 +18,9 @@ def ts_kth_2d(x, window, k):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    j0, j1 = 0, n
     for t in range(t_len):
         start = max(0, t - window + 1)
-        for j in range(j0, j1):
+        for j in range(n):
             seen = 0
             val = np.nan
             for r in range(t, start - 1, -1):
@@ -43,10 +42,9 @@ def last_diff_value_2d(x, window):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    j0, j1 = 0, n
     for t in range(t_len):
         start = max(0, t - window + 1)
-        for j in range(j0, j1):
+        for j in range(n):
             today = x[t, j]
             val = np.nan
             if today == today:
@@ -67,20 +65,18 @@ def days_from_last_change_2d(x):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    j0, j1 = 0, n
-    last = np.full(j1 - j0, np.nan)
-    changed = np.zeros(j1 - j0)
+    last = np.full(n, np.nan)
+    changed = np.zeros(n)
     for t in range(t_len):
-        for j in range(j0, j1):
-            k = j - j0
+        for j in range(n):
             v = x[t, j]
             if v != v:
                 out[t, j] = np.nan
                 continue
-            if v != last[k]:
-                changed[k] = t
-                last[k] = v
-            out[t, j] = t - changed[k]
+            if v != last[j]:
+                changed[j] = t
+                last[j] = v
+            out[t, j] = t - changed[j]
     return out
 
 
@@ -93,9 +89,8 @@ def hump_2d(x, limit):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    j0, j1 = 0, n
     for t in range(t_len):
-        for j in range(j0, j1):
+        for j in range(n):
             v = x[t, j]
             prev = out[t - 1, j] if t > 0 else np.nan
             if v != v or prev != prev or abs(v - prev) > limit[t]:
@@ -113,9 +108,8 @@ def trade_when_2d(enter, value, exit_):
     """
     t_len, n = value.shape
     out = np.empty((t_len, n))
-    j0, j1 = 0, n
     for t in range(t_len):
-        for j in range(j0, j1):
+        for j in range(n):
             if exit_[t, j] > 0:
                 out[t, j] = np.nan
             elif enter[t, j] > 0:

@@ -41,40 +41,36 @@ def ts_moment_2d(x, window, min_count, kind):
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    j0, j1 = 0, n
-    m = j1 - j0
-    s1, cnt, ref = np.empty(m), np.empty(m), np.empty(m)
-    m2, m3, m4 = np.empty(m), np.empty(m), np.empty(m)
+    s1, cnt, ref = np.empty(n), np.empty(n), np.empty(n)
+    m2, m3, m4 = np.empty(n), np.empty(n), np.empty(n)
     for t in range(t_len):
         start = max(0, t - window + 1)
         s1[:] = 0.0
         cnt[:] = 0.0
         ref[:] = np.nan
         for r in range(start, t + 1):
-            for j in range(j0, j1):
-                k = j - j0
+            for j in range(n):
                 v = x[r, j]
                 ok = v == v
-                ref[k] = v if ref[k] != ref[k] else ref[k]
-                s1[k] += v - ref[k] if ok else 0.0
-                cnt[k] += 1.0 if ok else 0.0
-        for k in range(m):
-            s1[k] = ref[k] + s1[k] / cnt[k]
+                ref[j] = v if ref[j] != ref[j] else ref[j]
+                s1[j] += v - ref[j] if ok else 0.0
+                cnt[j] += 1.0 if ok else 0.0
+        for j in range(n):
+            s1[j] = ref[j] + s1[j] / cnt[j]
         m2[:] = 0.0
         m3[:] = 0.0
         m4[:] = 0.0
         for r in range(start, t + 1):
-            for j in range(j0, j1):
+            for j in range(n):
                 v = x[r, j]
-                d = v - s1[j - j0] if v == v else 0.0
+                d = v - s1[j] if v == v else 0.0
                 d2 = d * d
-                m2[j - j0] += abs(d) if kind == MOMENT_MAD else d2
-                m3[j - j0] += d2 * d
-                m4[j - j0] += d2 * d2
-        for j in range(j0, j1):
-            k = j - j0
-            c = cnt[k]
-            out[t, j] = _moment_value(kind, c, m2[k], m3[k], m4[k], min_count)
+                m2[j] += abs(d) if kind == MOMENT_MAD else d2
+                m3[j] += d2 * d
+                m4[j] += d2 * d2
+        for j in range(n):
+            c = cnt[j]
+            out[t, j] = _moment_value(kind, c, m2[j], m3[j], m4[j], min_count)
     return out
 
 
@@ -130,6 +126,8 @@ def _pair_window_2d(x, y, window, min_count, stat):
     squares and product; the suffix's sums are re-based onto the prefix's reference, then the
     centred sums are ``c * S_uv - S_u * S_v`` (times 1/c), exact zeros on constant windows.
     """
+    if min_count >= window:
+        return _full_pair_window_2d(x, y, window, stat)
     t_len, n = x.shape
     out = np.empty((t_len, n))
     rows = _suffix_rows(window, t_len)
@@ -162,11 +160,12 @@ def _pair_window_2d(x, y, window, min_count, stat):
                 c = na + pc[j]
                 au = su[i, j] - na * eu + pu[j]
                 av = sv[i, j] - na * ev + pv[j]
-                cuu = max(c * (suu[i, j] - eu * (2.0 * su[i, j] - na * eu) + puu[j]) - au * au, 0.0)
-                cvv = max(c * (svv[i, j] - ev * (2.0 * sv[i, j] - na * ev) + pvv[j]) - av * av, 0.0)
+                cuu = c * (suu[i, j] - eu * (2.0 * su[i, j] - na * eu) + puu[j]) - au * au
+                cvv = c * (svv[i, j] - ev * (2.0 * sv[i, j] - na * ev) + pvv[j]) - av * av
                 cuv = c * (suv[i, j] - eu * sv[i, j] - ev * su[i, j] + na * eu * ev + puv[j]) - au * av
                 ok = (c >= min_count) & (c >= 2.0)
-                out[t, j] = _pair_value(stat, c, cuu, cvv, cuv, au, av, rpu[j], rpv[j], u, v) if ok else np.nan
+                val = _pair_value(stat, c, cuu, cvv, cuv, au, av, rpu[j], rpv[j], u, v)
+                out[t, j] = val if ok else np.nan
         if b1 - b0 == window:
             block_refs(x, y, b0, b1, False, rsu, rsv)
             for t in range(b1 - 1, b0 - 1, -1):
@@ -185,10 +184,66 @@ def _pair_window_2d(x, y, window, min_count, stat):
     return out
 
 
+@njit(cache=True, error_model="numpy")
+def _full_pair_window_2d(x, y, window, stat):
+    """``_pair_window_2d`` when all ``window`` pairs must be present (BRAIN): NaNs propagate
+    through the sums, and the references are the block's first and last rows."""
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    rows = _suffix_rows(window, t_len)
+    su, sv = np.zeros((rows, n)), np.zeros((rows, n))
+    suu, svv, suv = np.zeros((rows, n)), np.zeros((rows, n)), np.zeros((rows, n))
+    pu, pv, puu, pvv, puv = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    rsu, rsv = np.zeros(n), np.zeros(n)
+    c = float(window)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        for a in (pu, pv, puu, pvv, puv):
+            a[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            na = float(window - i)
+            for j in range(n):
+                u, v = x[t, j], y[t, j]
+                du, dv = u - x[b0, j], v - y[b0, j]
+                pu[j] += du
+                pv[j] += dv
+                puu[j] += du * du
+                pvv[j] += dv * dv
+                puv[j] += du * dv
+                eu = x[b0, j] - rsu[j] if na > 0 else 0.0
+                ev = y[b0, j] - rsv[j] if na > 0 else 0.0
+                au = su[i, j] - na * eu + pu[j]
+                av = sv[i, j] - na * ev + pv[j]
+                cuu = c * (suu[i, j] - eu * (2.0 * su[i, j] - na * eu) + puu[j]) - au * au
+                cvv = c * (svv[i, j] - ev * (2.0 * sv[i, j] - na * ev) + pvv[j]) - av * av
+                cuv = c * (suv[i, j] - eu * sv[i, j] - ev * su[i, j] + na * eu * ev + puv[j]) - au * av
+                out[t, j] = _pair_value(stat, c, cuu, cvv, cuv, au, av, x[b0, j], y[b0, j], u, v)
+        if b1 - b0 == window:
+            rsu[:] = x[b1 - 1]
+            rsv[:] = y[b1 - 1]
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    du, dv = x[t, j] - rsu[j], y[t, j] - rsv[j]
+                    su[i, j] = su[i + 1, j] + du
+                    sv[i, j] = sv[i + 1, j] + dv
+                    suu[i, j] = suu[i + 1, j] + du * du
+                    svv[i, j] = svv[i + 1, j] + dv * dv
+                    suv[i, j] = suv[i + 1, j] + du * dv
+    out[: window - 1] = np.nan
+    if window < 2:
+        out[:] = np.nan
+    return out
+
+
 @njit(cache=True, inline="always", error_model="numpy")
 def _pair_value(stat, c, cuu, cvv, cuv, au, av, ru, rv, ut, vt):
-    """The statistic from c times the centred sums; ``au``/``av``: summed deviations from the
-    references ``ru``/``rv``; ``ut``/``vt``: today's pair."""
+    """The statistic from c times the centred sums (rounding below 0 clamped, NaN kept);
+    ``au``/``av``: summed deviations from the references ``ru``/``rv``; ``ut``/``vt``: today's
+    pair."""
+    cuu = 0.0 if cuu < 0.0 else cuu
+    cvv = 0.0 if cvv < 0.0 else cvv
     if stat == PAIR_COV:
         return cuv / (c * (c - 1.0))
     if stat == PAIR_CORR:

@@ -79,7 +79,7 @@ def _rolling(qlib_name, doc, compute, cost=2.0, minimum=1):
 
 
 def _std(x, n):
-    return np.sqrt(ts.ts_var_2d(x, n, 1, 1))
+    return ts.ts_var_2d(x, n, 1, 1, True)
 
 
 def _flat(x, n):
@@ -106,7 +106,7 @@ _ROLLING_OPS = (
     ("Mad", "Rolling mean absolute deviation from the window mean.", lambda x, n: stats.ts_moment_2d(x, n, 1, 1), 5.0, 1),
     ("Rank", "Percentile (pct=True) rank of the last value within its window.", lambda x, n: ts.ts_rank_2d(x, n, 1, 1), 5.0, 1),
     ("Count", "Number of non-NaN values in the window.", ts.ts_count_2d, 1.0, 1),
-    ("Delta", "x minus its value N days ago.", lambda x, n: x - shift(x, n), 1.0, 1),
+    ("Delta", "x minus its value N days ago.", lambda x, n: ts.ts_delta_2d(x, n), 1.0, 1),
     ("Slope", "Slope of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, 2, True), 8.0, 1),
     ("Resi", "Today's residual of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, 0, True), 8.0, 1),
     ("Rsquare", "R-squared of the rolling regression on the time index.", _rsquare, 8.0, 1),

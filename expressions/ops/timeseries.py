@@ -125,7 +125,7 @@ def ts_arg_min(x, d):
 def ts_std_dev(x, d):
     """Sample standard deviation (ddof=1) over the last d days; NaN for d = 1."""
     d = window(d, "ts_std_dev")
-    return np.sqrt(ts.ts_var_2d(panel(x), d, d, 1))
+    return ts.ts_var_2d(panel(x), d, d, 1, True)
 
 
 @_declare((Series, Window), TODAY, cost=4.0)
@@ -133,7 +133,7 @@ def ts_zscore(x, d):
     """(x - ts_mean(x, d)) / ts_std_dev(x, d); NaN when the deviation is 0."""
     d = window(d, "ts_zscore")
     x = panel(x)
-    std = np.sqrt(ts.ts_var_2d(x, d, d, 1))
+    std = ts.ts_var_2d(x, d, d, 1, True)
     return (x - ts.ts_sum_2d(x, d, d, True)) / np.where(std > 0, std, np.nan)
 
 

@@ -190,3 +190,76 @@ def test_text_params_are_validated():
         REG("ts_quantile").fn(np.ones((3, 2)), 2, driver="poisson")
     with pytest.raises(EvaluationError, match="rettype"):
         REG("ts_regression").fn(np.ones((3, 2)), np.ones((3, 2)), 2, rettype=5)
+
+
+# Kernels keep running sums across windows (two-block prefix/suffix sums, shifted moments): on
+# large levels and long series they must still agree with the per-window references tightly.
+LEVEL_OPS = {
+    "ts_sum": 1e-13, "ts_mean": 1e-13, "ts_decay_linear": 1e-13, "qlib_mean": 1e-13, "qlib_sum": 1e-13,
+    "ts_std_dev": 1e-7, "qlib_std": 1e-7, "ts_covariance": 1e-7, "ts_corr": 1e-7,
+    "ts_max": 0.0, "ts_arg_min": 0.0, "ts_median": 1e-15, "ts_rank": 0.0,
+}
+
+
+@pytest.fixture(scope="module")
+def level_panels():
+    """1e9 + unit noise (two decimals: ties), long (T=2000), NaNs, and one 1e15 spike."""
+    rng = np.random.default_rng(7)
+    out = []
+    for _ in range(2):
+        x = 1e9 + np.round(rng.normal(size=(2000, 3)), 2)
+        x[rng.random(x.shape) < 0.02] = np.nan
+        x[700, 1] = 1e15
+        out.append(x)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(LEVEL_OPS))
+def test_large_levels_and_long_series_match_reference(name, level_panels):
+    spec = REG(name)
+    for window in (5, 20, 63):
+        got, want = call(spec, level_panels, window)
+        np.testing.assert_allclose(got, want, rtol=LEVEL_OPS[name], atol=1e-9,
+                                   err_msg=f"{name} window={window} on 1e9 levels, T=2000")
+
+
+@pytest.mark.parametrize("rettype", [0, 2, 6])
+def test_regression_on_large_levels_matches_the_reference_on_centred_data(rettype, level_panels):
+    # lstsq on [1, 1e9 + noise] is ill-conditioned, so the reference runs on the data minus 1e9;
+    # residual, slope and R-squared do not change under that shift. Without the 1e15 spike: a
+    # regression through it has no digits left below 0.1 in any implementation.
+    y, x = (np.where(p > 1e14, 1e9, p) for p in level_panels)
+    spec = REG("ts_regression")
+    for window in (5, 20):
+        got = spec.fn(y, x, window, rettype=rettype)
+        want = spec.reference(y - 1e9, x - 1e9, window, rettype=rettype)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=f"rettype={rettype} window={window}")
+
+
+def test_small_values_after_a_huge_one_left_are_exact():
+    x = np.full((400, 1), 0.25)  # binary-exact, so any exact sum of them is exact
+    x[100, 0] = 1e15
+    for name, window in (("ts_mean", 10), ("ts_std_dev", 10), ("qlib_mean", 7), ("qlib_std", 7)):
+        got = REG(name).fn(x, window)[120:, 0]
+        want = 0.25 if "mean" in name else 0.0
+        np.testing.assert_array_equal(got, np.full(got.shape, want), err_msg=name)
+
+
+@pytest.mark.parametrize("rettype", [0, 1, 2, 3, 6])
+def test_every_regression_rettype_matches_reference(rettype, panels):
+    spec = REG("ts_regression")
+    for window in (2, 3, 7, 30):
+        got = spec.fn(panels[0], panels[1], window, rettype=rettype)
+        want = spec.reference(panels[0], panels[1], window, rettype=rettype)
+        assert_matches(spec, got, want, window, panels[0])
+
+
+def test_wide_window_median_takes_the_sorted_buffer_path(panels):
+    from expressions.kernels.timeseries_stats import NETWORK_MAX_WINDOW
+
+    x = np.concatenate([panels[0]] * 5)  # 300 rows
+    for name in ("ts_median", "qlib_med"):
+        spec = REG(name)
+        for window in (NETWORK_MAX_WINDOW, NETWORK_MAX_WINDOW + 1, 250):
+            got, want = call(spec, (x,), window)
+            assert_matches(spec, got, want, window, x)
