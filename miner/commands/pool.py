@@ -63,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--baseline", choices=BASELINES, action="append", help="also train on this feature set")
     parser.add_argument("--objectives", help="comma-separated names or module:function "
                         f"(default {','.join(DEFAULT_RETURN)}; binary adds roc_auc,brier,log_loss)")
+    parser.add_argument("--train-target", choices=("raw", "rank"), default="raw",
+                        help="fit the return label as is, or its per-day rank (Qlib's CSRankNorm)")
     parser.add_argument("--standardize", choices=STANDARDIZERS, default="rank", help="per-day feature scaling")
     parser.add_argument("--universe", help="TOPn or ALL (default: the configured settings' universe)")
     parser.add_argument("--os-fraction", type=float, help="out-of-sample share of the dates (default: settings)")
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                                 standardization=args.standardize)
         dataset.frame.write_parquet(experiment.path(f"dataset_{name}.parquet"))
         evaluations.append(evaluate_model(name, dataset, args.model, objectives, quantile=args.quantile,
-                                          cost_bps=args.cost_bps, seed=args.seed))
+                                          cost_bps=args.cost_bps, seed=args.seed, train_target=args.train_target))
     rows = [e.row for e in evaluations]
     _artifacts(experiment, evaluations, args.label)
     experiment.write_metrics(rows)

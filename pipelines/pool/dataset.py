@@ -5,7 +5,8 @@
 2. ``build_dataset`` standardises every feature per day (``pipelines.pool.standardize``) and
    lines the rows up with the label. Features of day t use data through close[t]; the label
    is the forward return ``close[t+h] / close[t] - 1`` (``binary``: 1.0 when it is above the
-   threshold, else 0.0). ``next_return`` (``close[t+1] / close[t] - 1``) is kept for the backtest.
+   threshold, else 0.0); ``label_rank`` is the forward return's centred rank that day (-0.5 ..
+   0.5: Qlib's CSRankNorm, a target robust to bad ticks). ``next_return`` (``close[t+1] / close[t] - 1``) is kept for the backtest.
    With ``delay`` d both start d days later: ``close[t+d+h] / close[t+d] - 1`` (Qlib's
    Alpha158 label is d=1, h=1: trade on the next close).
 3. Split by date: the last ``os_fraction`` of the dates are out of sample (``split_index``,
@@ -34,12 +35,13 @@ LABEL_KINDS = ("return", "binary")
 TRAIN, VALID, OS = "train", "valid", "os"
 MIN_TRAIN_DATES = 5
 KEY_COLUMNS = ("date", "symbol")
-TARGET_COLUMNS = ("label", "forward_return", "next_return", "split")
+TARGET_COLUMNS = ("label", "label_rank", "forward_return", "next_return", "split")
+TRAIN_TARGETS = {"raw": "label", "rank": "label_rank"}
 
 
 @dataclasses.dataclass(frozen=True)
 class PoolDataset:
-    """Rows (date, symbol, features..., label, forward_return, next_return, split) and the split.
+    """Rows (date, symbol, features..., label, label_rank, forward_return, next_return, split).
 
     ``frame`` is a polars DataFrame; ``features`` names its feature columns in order;
     ``split_dates`` maps each split to its (first, last) date.
@@ -55,11 +57,11 @@ class PoolDataset:
         """The rows of one split (``train``, ``valid`` or ``os``)."""
         return self.frame.filter(pl.col("split") == split)
 
-    def matrix(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        """(X float64 [rows, features], label [rows]) of one split."""
+    def matrix(self, split: str, target: str = "label") -> tuple[np.ndarray, np.ndarray]:
+        """(X float64 [rows, features], target column [rows]) of one split."""
         part = self.part(split)
         x = part.select(self.features).to_numpy().astype(np.float64)
-        return x, part["label"].to_numpy().astype(np.float64)
+        return x, part[target].to_numpy().astype(np.float64)
 
 
 def evaluate_features(
@@ -133,6 +135,7 @@ def build_dataset(
         raise PoolError("the pool has no features: nothing to train on")
     target = forward[rows]
     columns["label"] = (target > threshold).astype(np.float64) if label == "binary" else target
+    columns["label_rank"] = standardize(forward, rows, "rank")[rows]
     columns["forward_return"] = target
     columns["next_return"] = forward_return(panel, 1, delay)[rows]
     columns["split"] = split[date_index]

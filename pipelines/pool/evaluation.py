@@ -10,12 +10,11 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines.pool.backtest import BacktestResult, long_short
 import numpy as np
 
+from pipelines.pool.backtest import BacktestResult, long_short
 from pipelines.pool.dataset import OS, TRAIN, VALID, PoolDataset
-from pipelines.pool.models import FitResult, fit_predict
-from pipelines.pool.models import predict
+from pipelines.pool.models import FitResult, fit_predict, predict
 from pipelines.pool.objectives import Objective, Scored, daily_ic, evaluate_objectives
 
 
@@ -38,6 +37,7 @@ def evaluate_model(
     quantile: float = 0.2,
     cost_bps: float = 0.0,
     seed: int = 0,
+    train_target: str = "raw",
 ) -> ModelEvaluation:
     """Fit ``model`` on ``dataset``'s in-sample rows and judge its out-of-sample predictions.
 
@@ -48,7 +48,7 @@ def evaluate_model(
     objectives by name, then the backtest figures (sharpe, annual_return, max_drawdown,
     turnover, win_rate, profit_factor, days, gross_*) and model info (e.g. boosting iterations).
     """
-    fit = fit_predict(dataset, model, seed=seed)
+    fit = fit_predict(dataset, model, seed=seed, train_target=train_target)
     rows = dataset.part(OS)
     dates = rows["date"].to_numpy()
     scored = Scored(rows["label"].to_numpy(), fit.predictions, dates, dataset.label_kind)

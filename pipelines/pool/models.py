@@ -11,7 +11,8 @@ rank by default), so one fitted model applies to every day's cross-section.
   a clear error when the package is missing.
 
 Models without early stopping (ridge, rf) train on the train and validation rows together.
-Binary models predict the probability of the label being 1.
+Binary models predict the probability of the label being 1. A return label can be fitted as
+is (``train_target="raw"``) or as its per-day rank (``"rank"``); predictions are then scores.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.pool.dataset import OS, TRAIN, VALID, PoolDataset
+from pipelines.pool.dataset import OS, TRAIN, TRAIN_TARGETS, VALID, PoolDataset
 from pipelines.pool.errors import PoolError
 
 MODELS = ("ridge", "gbm", "rf", "lightgbm")
@@ -47,7 +48,7 @@ def check_model(name: str) -> None:
         raise PoolError("model 'lightgbm' needs the lightgbm package: pip install lightgbm (or use --model gbm)")
 
 
-def fit_predict(dataset: PoolDataset, model: str = "ridge", *, seed: int = 0) -> FitResult:
+def fit_predict(dataset: PoolDataset, model: str = "ridge", *, seed: int = 0, train_target: str = "raw") -> FitResult:
     """Train ``model`` on the in-sample rows of ``dataset`` and predict its out-of-sample rows.
 
     Parameters
@@ -55,6 +56,7 @@ def fit_predict(dataset: PoolDataset, model: str = "ridge", *, seed: int = 0) ->
     dataset : the pool dataset (its ``label_kind`` picks regressor or classifier).
     model : one of ``MODELS``.
     seed : random state of the tree models.
+    train_target : ``raw`` (the label) or ``rank`` (its per-day rank; return labels only).
 
     Returns
     -------
@@ -62,14 +64,23 @@ def fit_predict(dataset: PoolDataset, model: str = "ridge", *, seed: int = 0) ->
     """
     check_model(model)
     binary = dataset.label_kind == "binary"
-    x_train, y_train = dataset.matrix(TRAIN)
-    x_valid, y_valid = dataset.matrix(VALID)
+    target = _target_column(train_target, binary)
+    x_train, y_train = dataset.matrix(TRAIN, target)
+    x_valid, y_valid = dataset.matrix(VALID, target)
     x_os, _ = dataset.matrix(OS)
     if binary and len(np.unique(y_train)) < 2:
         raise PoolError("the binary label takes one value only in the training dates: change --threshold")
     fit = {"ridge": _ridge, "gbm": _gbm, "rf": _rf, "lightgbm": _lightgbm}[model]
     fitted, info = fit(x_train, y_train, x_valid, y_valid, binary, seed)
     return FitResult(fitted, predict(fitted, x_os, binary), info)
+
+
+def _target_column(train_target: str, binary: bool) -> str:
+    if train_target not in TRAIN_TARGETS:
+        raise PoolError(f"unknown training target {train_target!r}; choose one of {', '.join(TRAIN_TARGETS)}")
+    if binary and train_target != "raw":
+        raise PoolError("a binary label is fitted as is: --train-target rank needs --label return")
+    return TRAIN_TARGETS[train_target]
 
 
 def predict(model: Any, x: np.ndarray, binary: bool) -> np.ndarray:

@@ -72,7 +72,7 @@ def test_store_pool_beside_alpha158_json_contract_and_experiment_dir(mined, caps
 
 def test_table_output(mined, capsys, tmp_path):
     capsys.readouterr()
-    assert main(["pool", "--config", str(mined), "--top", "3", "--out", str(tmp_path / "t")]) == 0
+    assert main(["pool", "--config", str(mined), "--top", "3", "--train-target", "rank", "--out", str(tmp_path / "t")]) == 0
     out = capsys.readouterr().out
     for word in ("figure", "pool", "ic", "rank_ic", "sharpe", "max_drawdown", "experiment directory"):
         assert word in out

@@ -90,13 +90,16 @@ def test_columns_rows_and_binary_label():
     panel = planted_panel(t=60, n=4)
     dataset = _dataset(panel, label="binary", threshold=0.001)
     frame = dataset.frame
-    assert frame.columns == ["date", "symbol", "signal", "noise", "label", "forward_return", "next_return", "split"]
+    assert frame.columns == ["date", "symbol", "signal", "noise", "label", "label_rank", "forward_return",
+                             "next_return", "split"]
     assert dataset.features == ("signal", "noise")
     np.testing.assert_array_equal(frame["label"].to_numpy(), (frame["forward_return"].to_numpy() > 0.001) * 1.0)
     # ranked per day among 4 names: -0.5, -1/6, 1/6, 0.5
     day = frame.filter(frame["date"] == frame["date"][0])
     np.testing.assert_allclose(np.sort(day["signal"].to_numpy()), [-0.5, -1 / 6, 1 / 6, 0.5], atol=1e-6)
     assert set(dataset.split_dates) == {"train", "valid", "os"}
+    np.testing.assert_allclose(np.sort(day["label_rank"].to_numpy()), [-0.5, -1 / 6, 1 / 6, 0.5])
+    assert np.array_equal(np.argsort(day["label_rank"].to_numpy()), np.argsort(day["forward_return"].to_numpy()))
 
 
 def test_universe_members_only(tiny_panel):

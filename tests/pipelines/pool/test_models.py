@@ -41,6 +41,16 @@ def test_each_model_finds_the_planted_signal(planted, model, kind):
         assert ((fit.predictions >= 0) & (fit.predictions <= 1)).all()
 
 
+@pytest.mark.parametrize("model", ["ridge", "gbm"])
+def test_fitting_the_per_day_rank_of_the_label(planted, model):
+    fit = fit_predict(planted["return"], model, train_target="rank")
+    assert _os_ic(planted["return"], fit.predictions) > 0.4
+    with pytest.raises(PoolError, match="a binary label is fitted as is"):
+        fit_predict(planted["binary"], model, train_target="rank")
+    with pytest.raises(PoolError, match="unknown training target 'zscore'"):
+        fit_predict(planted["return"], model, train_target="zscore")
+
+
 def test_gbm_stops_early_on_the_validation_dates(planted):
     fit = fit_predict(planted["return"], "gbm")
     assert 1 <= fit.info["iterations"] < 300
