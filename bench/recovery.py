@@ -3,12 +3,13 @@
 The miner runs as ``alphaminer run`` does (``miner.session`` + ``miner.cycle.run_cycle``, default
 settings, no LLM) on a temporary SQLite store, for --minutes of mining time. After every cycle
 (and the partial last one) a row reports: mining seconds, candidates simulated, planted alphas
-found among the top --recovery-top stored alphas by score (``miner.recovery``: mean daily
+found among the stored alphas that pass the in-sample Sharpe and fitness limits, as
+``alphaminer once --planted`` counts them (``miner.recovery.recovery_from_store``: mean daily
 in-sample rank correlation >= 0.8), and the best in-sample Sharpe / fitness. At the end only, the
 best --os-top alphas are judged like ``submit`` does (``miner.submission.judge``): their OS Sharpe.
 
 Usage: .venv/bin/python bench/recovery.py [--config bench/configs/recovery_medium.toml]
-       [--minutes 3] [--recovery-top 50] [--os-top 5] [--seed 0] [--json]
+       [--minutes 3] [--os-top 5] [--seed 0] [--json]
 
 Configs (bench/configs): recovery_easy.toml (150 x 500, 2 strong alphas), recovery_medium.toml
 (300 x 750, the product default's 5 alphas), recovery_hard.toml (500 x 1000, 4 weak, nested
@@ -26,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import bench_config, distinct_top, fmt, mine, print_table, quiet_logs, simulated_expression  # noqa: E402
+from _common import bench_config, distinct_top, fmt, mine, print_table, quiet_logs  # noqa: E402
 
-from miner.recovery import FOUND_AT, recovery  # noqa: E402
+from miner.recovery import FOUND_AT, recovery_from_store  # noqa: E402
 from miner.submission import judge  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -41,13 +42,13 @@ def planted_of(config_path: str) -> list[tuple[str, float, str]]:
     return [(p.expression, p.ic, p.name) for p in SyntheticConfig.from_toml(config_path).planted]
 
 
-def progress_row(ctx, progress, planted, recovery_top: int) -> tuple[dict, list]:
+def progress_row(ctx, progress) -> tuple[dict, list]:
     """One row of the table: figures after a cycle, and the recovery matches behind it."""
-    top = distinct_top(ctx.store, recovery_top)
-    mined = [simulated_expression(s)[0] for s in top]
+    top = distinct_top(ctx.store, 1)
     started = time.perf_counter()
-    matches = recovery(ctx.panel, [(e, ic) for e, ic, _ in planted], mined,
-                       universe=ctx.base_settings.universe, os_fraction=ctx.base_settings.os_fraction)
+    settings = ctx.base_settings
+    matches = recovery_from_store(ctx.store, ctx.panel, universe=settings.universe, delay=settings.delay,
+                                  os_fraction=settings.os_fraction)
     best = top[0]["metrics"] if top else {}
     by_sharpe = ctx.store.top_simulations(1, metric="sharpe")
     by_fitness = ctx.store.top_simulations(1, metric="fitness")
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> dict:
         def on_cycle(ctx, progress) -> None:
             if not planted:
                 planted.extend(planted_of(args.config))
-            row, matches = progress_row(ctx, progress, planted, args.recovery_top)
+            row, matches = progress_row(ctx, progress)
             rows.append(row)
             last["matches"] = matches
             if not args.json:
@@ -129,7 +130,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(CONFIGS / "recovery_medium.toml"), help="synthetic market TOML")
     parser.add_argument("--minutes", type=float, default=3.0, help="mining time budget (default 3)")
-    parser.add_argument("--recovery-top", type=int, default=50, help="stored alphas (by score) checked for recovery")
     parser.add_argument("--os-top", type=int, default=5, help="best alphas judged out of sample at the end")
     parser.add_argument("--seed", type=int, default=0, help="seed of the evolution and the bandit")
     parser.add_argument("--cache-dir", help="panel cache (default: a temporary directory)")

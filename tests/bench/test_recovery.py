@@ -13,7 +13,7 @@ SMALL_MARKET = Path(__file__).resolve().parents[1] / "miner" / "data" / "small_m
 
 @pytest.mark.slow
 def test_recovery_reports_progress_and_finds_the_strong_reversal():
-    report = run_bench("recovery.py", "--config", str(SMALL_MARKET), "--minutes", "0.3", "--recovery-top", "30",
+    report = run_bench("recovery.py", "--config", str(SMALL_MARKET), "--minutes", "0.3",
                        "--os-top", "2")
     assert report["planted"] == 2 and len(report["matches"]) == 2
     assert report["simulated"] > 0 and report["rows"]
