@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Select, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from state import repo_rows as rows
@@ -37,6 +37,18 @@ from state.schema import ensure_schema
 _SUMMARY_COLUMNS = [c for c in Simulation.__table__.c if c.name != "daily_pnl"]
 
 Triple = tuple[str, str, str]
+
+# Built once: constructing the statement cost more than SQLite's two index lookups.
+_IS_SIMULATED = (
+    select(Simulation.id)
+    .join(Alpha, Alpha.id == Simulation.alpha_id)
+    .where(
+        Alpha.hash == bindparam("hash"),
+        Simulation.settings_key == bindparam("settings_key"),
+        Simulation.params_key == bindparam("params_key"),
+    )
+    .limit(1)
+)
 
 
 class Store(BookkeepingQueries):
@@ -216,14 +228,9 @@ class Store(BookkeepingQueries):
 
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002
         """True when this alpha was already simulated with these settings and params (ok or error)."""
-        query = (
-            select(Simulation.id)
-            .join(Alpha, Alpha.id == Simulation.alpha_id)
-            .where(Alpha.hash == hash, Simulation.settings_key == settings_key, Simulation.params_key == params_key)
-            .limit(1)
-        )
         with single_read(self.engine) as connection:
-            return connection.scalar(query) is not None
+            found = connection.scalar(_IS_SIMULATED, {"hash": hash, "settings_key": settings_key, "params_key": params_key})
+        return found is not None
 
     def simulated_keys(self, keys: Iterable[str | Triple]) -> set[str | Triple]:
         """The subset of ``keys`` already simulated.
