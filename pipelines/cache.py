@@ -7,11 +7,15 @@ thousands of fields opens in milliseconds.
 
 The key is the sha256 of the source bytes (+ the groups file's bytes + ``FORMAT_VERSION``), so
 an edited file is a miss and a renamed copy is a hit. A panel is written into a temporary
-directory and renamed into place, so a killed process never leaves a half-written entry.
+directory and renamed into place, so a killed process never leaves a half-written entry; the
+files are flushed to disk (fsync) once, after the last field, before the rename. ``store_fields``
+takes the fields one at a time (a generator), so a converter never holds them all, and records
+each field's NaN count and the count of cells with any value (``entry_counts``) as it goes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +23,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +132,37 @@ def store_panel(panel: Panel, key: str, cache_dir: str | Path | None = None) -> 
 
     Failing to write (read-only or full disk) is logged, never raised: the cache only saves time.
     """
+    return store_fields(
+        key, ((name, panel.fields[name]) for name in panel.fields.stored_names()), dates=panel.dates,
+        symbols=panel.symbols, groups=panel.groups, group_labels=panel.group_labels, source=panel.source,
+        cache_dir=cache_dir,
+    )
+
+
+def store_fields(
+    key: str,
+    fields: Iterable[tuple[str, np.ndarray]],
+    *,
+    dates: np.ndarray,
+    symbols: np.ndarray,
+    source: str,
+    groups: Mapping[str, np.ndarray] | None = None,
+    group_labels: Mapping[str, list[str]] | None = None,
+    cache_dir: str | Path | None = None,
+) -> str | None:
+    """Write fields one at a time into a new entry under ``key``; the entry path, or None on failure.
+
+    ``fields`` may be a generator that converts each field just before it is written, so only one
+    field is in memory at a time. The entry appears (by rename) only once every field and the
+    manifest are on disk. An exception raised by ``fields`` (bad data) removes the partial entry
+    and propagates; failing to write (read-only or full disk) is logged, never raised.
+
+    Parameters
+    ----------
+    key : the entry's name (``panel_key`` of the source files).
+    fields : (name, float64 [T, N]) pairs, T = len(dates), N = len(symbols).
+    dates, symbols, source, groups, group_labels : what the manifest records for ``open_panel``.
+    """
     entry = entry_path(key, cache_dir)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -135,41 +171,79 @@ def store_panel(panel: Panel, key: str, cache_dir: str | Path | None = None) -> 
     except OSError as error:
         log.warning("panel_cache_write_failed", cache=str(entry), error=str(error))
         return None
+    manifest = {
+        "format": FORMAT_VERSION,
+        "source": source,
+        "dates": [str(d) for d in np.asarray(dates).astype("datetime64[D]")],
+        "symbols": [str(s) for s in symbols],
+        "groups": {name: np.asarray(codes).astype(int).tolist() for name, codes in (groups or {}).items()},
+        "group_labels": {name: list(labels) for name, labels in (group_labels or {}).items()},
+    }
     try:
-        _write_entry(panel, temporary)
+        _write_entry(temporary, fields, manifest)
         _move_into_place(temporary, entry)
     except OSError as error:
         log.warning("panel_cache_write_failed", cache=str(entry), error=str(error))
         return None
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-    log.info("panel_cached", cache=str(entry), fields=len(panel.fields.stored_names()))
+    log.info("panel_cached", cache=str(entry), fields=len(manifest["fields"]))
     return str(entry)
 
 
-def _write_entry(panel: Panel, directory: Path) -> None:
-    files = {}
-    for index, name in enumerate(panel.fields.stored_names()):
+@dataclasses.dataclass(frozen=True)
+class EntryCounts:
+    """Figures recorded while an entry was written, so that no field is read to show them.
+
+    rows : (date, symbol) cells where any stored field has a value.
+    nan_counts : stored field -> its number of NaN cells.
+    """
+
+    rows: int
+    nan_counts: dict[str, int]
+
+
+def entry_counts(entry: str | Path) -> EntryCounts | None:
+    """The counts recorded in an entry's manifest; None for an entry written before they were."""
+    manifest = json.loads((Path(entry) / MANIFEST).read_text(encoding="utf-8"))
+    if "nan_counts" not in manifest or "rows" not in manifest:
+        return None
+    return EntryCounts(rows=int(manifest["rows"]), nan_counts={k: int(v) for k, v in manifest["nan_counts"].items()})
+
+
+def _write_entry(directory: Path, fields: Iterable[tuple[str, np.ndarray]], manifest: dict) -> None:
+    """Field files, then the manifest; everything is flushed to disk before the caller renames."""
+    shape = (len(manifest["dates"]), len(manifest["symbols"]))
+    has_value = np.zeros(shape, dtype=bool)
+    files, nan_counts = {}, {}
+    for index, (name, array) in enumerate(fields):
         filename = f"{index:05d}_{_UNSAFE.sub('_', name)}.npy"
-        _write_field(directory / filename, panel.fields[name])
+        _write_field(directory / filename, array)
         files[name] = filename
-    manifest = {
-        "format": FORMAT_VERSION,
-        "source": panel.source,
-        "dates": [str(d) for d in panel.dates.astype("datetime64[D]")],
-        "symbols": [str(s) for s in panel.symbols],
-        "fields": files,
-        "groups": {name: codes.astype(int).tolist() for name, codes in panel.groups.items()},
-        "group_labels": {name: list(labels) for name, labels in panel.group_labels.items()},
-    }
+        missing = np.isnan(array)
+        nan_counts[name] = int(missing.sum())
+        np.logical_or(has_value, ~missing, out=has_value)
+    manifest.update(fields=files, nan_counts=nan_counts, rows=int(has_value.sum()))
+    # One flush pass at the end instead of one stall per field: by now the kernel has written
+    # most pages back, and the rename below must never expose a field that is not on disk.
+    for filename in files.values():
+        _fsync_path(directory / filename)
     _write_durably(directory / MANIFEST, json.dumps(manifest).encode("utf-8"))
+    _fsync_path(directory)
 
 
 def _write_field(path: Path, array: np.ndarray) -> None:
     with open(path, "wb") as handle:
         np.save(handle, np.ascontiguousarray(array, dtype=np.float64))
-        handle.flush()
-        os.fsync(handle.fileno())
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a file's (or a directory's) data and metadata to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -189,6 +263,7 @@ def _move_into_place(temporary: Path, entry: Path) -> None:
         # Another process finished the same entry first: its copy is as good as ours.
         if not (entry / MANIFEST).is_file():
             raise
+    _fsync_path(entry.parent)  # the rename itself survives a crash
 
 
 def _remove_stale_temporaries(directory: Path) -> None:

@@ -1,22 +1,24 @@
-"""Load long-format market data files (parquet or CSV) into a Panel.
+"""Load long-format market data files (parquet or CSV) into a Panel, one column at a time.
 
-1. ``_read_table`` reads the file with polars (CSV as text, so that a bad value can be named).
-2. ``_normalise_columns`` lower-cases the names and requires date, symbol, open, high, low,
-   close, volume; every other numeric column becomes a field.
-3. ``_parse_dates`` / ``_parse_numbers`` turn the columns into dates and float64 (null -> NaN),
-   naming the first bad row and its value.
-4. ``_pivot`` places each row at its (date, symbol) cell of [T, N] arrays (dates and symbols
-   sorted, missing cells NaN); duplicate (date, symbol) rows are an error.
-5. ``_blank_non_positive_prices`` turns prices <= 0 into NaN and logs how many.
-6. ``load_groups`` maps a symbol -> label file onto int32 codes [N] (-1 = no group).
-7. ``pipelines.cache`` keeps the converted panel on disk, keyed by the bytes of both files.
+1. ``SourceColumns`` reads the file's header; ``_column_names`` lower-cases the names and
+   requires date, symbol, open, high, low, close, volume; every other numeric column is a field.
+2. ``_read_layout`` reads only date and symbol, parses them (naming the first bad row), sorts
+   the dates and symbols and computes each row's (t, n) cell once; duplicate (date, symbol)
+   rows are an error.
+3. ``_converted_fields`` then reads the numeric columns a small batch at a time, parses each
+   to float64 (null -> NaN, naming the first bad value), scatters it into a [T, N] array (missing
+   cells NaN), turns prices <= 0 into NaN and yields it: a wide file is never held whole.
+4. ``load_panel`` streams those arrays straight into a ``pipelines.cache`` entry (keyed by the
+   bytes of both files) and returns the memory-mapped panel; ``read_panel`` keeps them in memory.
+5. ``load_groups`` maps a symbol -> label file onto int32 codes [N] (-1 = no group).
 
 Every bad input raises ``DataError`` with one line naming the file, the column and the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,19 +28,39 @@ import structlog
 from pipelines import cache
 from pipelines.errors import DataError
 from pipelines.panel import FieldStore, Panel
+from pipelines.source_columns import SourceColumns
 
 REQUIRED = ("date", "symbol", "open", "high", "low", "close", "volume")
 PRICES = ("open", "high", "low", "close", "vwap")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d", "%Y/%m/%d", "%m/%d/%Y")
 _NA_TEXT = ("", "NA", "N/A", "n/a", "NULL", "null", "None", "#N/A")
+_LOGGED_FIELD_NAMES = 5
 
 log = structlog.get_logger()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Layout:
+    """Where each row of a long file goes: sorted dates [T], sorted symbols [N], row -> t * N + n."""
+
+    dates: np.ndarray
+    symbols: np.ndarray
+    cell: np.ndarray
+    rows: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.dates), len(self.symbols)
 
 
 def load_panel(
     path: str | Path, groups: str | Path | None = None, cache_dir: str | Path | None = None
 ) -> Panel:
     """Load a market data file into a Panel, through the on-disk cache.
+
+    A miss converts the file one column batch at a time, writing each field straight into the
+    cache entry, so a file of thousands of fields never sits in memory whole; the returned panel
+    memory-maps the entry. Only when the cache cannot be written is the panel built in memory.
 
     Parameters
     ----------
@@ -64,31 +86,30 @@ def load_panel(
     if cached is not None:
         log.debug("panel_cache_hit", source=str(source), cache=cached.cache_path)
         return cached
-    panel = read_panel(source, groups_path)
-    panel.cache_path = cache.store_panel(panel, key, cache_dir=cache_dir)
-    return panel
+    columns, names = _open_columns(source)
+    layout = _read_layout(columns, names, source)
+    group_codes, group_labels = load_groups(groups_path, layout.symbols) if groups_path else ({}, {})
+    entry = cache.store_fields(
+        key, _converted_fields(columns, names, layout, source), dates=layout.dates, symbols=layout.symbols,
+        groups=group_codes, group_labels=group_labels, source=str(source), cache_dir=cache_dir,
+    )
+    if entry is None:
+        return read_panel(source, groups_path)  # the cache is not writable: convert in memory
+    return cache.open_panel(entry, source=str(source))
 
 
 def read_panel(path: str | Path, groups: str | Path | None = None) -> Panel:
-    """Convert a market data file (and optional groups file) into a Panel, without any cache."""
+    """Convert a market data file (and optional groups file) into an in-memory Panel, no cache."""
     source = _existing_file(path, "market data")
-    table = _normalise_columns(_read_table(source), source)
-    where = _row_namer(source)
-    dates = _parse_dates(table["date"], source, where)
-    symbols = _parse_symbols(table["symbol"], source, where)
-    columns = _numeric_columns(table, source, where)
-    unique_dates, unique_symbols, fields = _pivot(dates, symbols, columns, source, where)
-    _blank_non_positive_prices(fields, source)
+    columns, names = _open_columns(source)
+    layout = _read_layout(columns, names, source)
+    group_codes, group_labels = load_groups(groups, layout.symbols) if groups is not None else ({}, {})
+    fields = dict(_converted_fields(columns, names, layout, source))
     for array in fields.values():
         array.setflags(write=False)
-    group_codes, group_labels = ({}, {})
-    if groups is not None:
-        group_codes, group_labels = load_groups(groups, unique_symbols)
-    log.info("panel_loaded", source=str(source), rows=table.height, dates=len(unique_dates),
-             symbols=len(unique_symbols), fields=list(fields))
     return Panel(
-        dates=unique_dates,
-        symbols=unique_symbols,
+        dates=layout.dates,
+        symbols=layout.symbols,
         fields=FieldStore(fields),
         groups=group_codes,
         group_labels=group_labels,
@@ -154,37 +175,49 @@ def _existing_file(path: str | Path, what: str) -> Path:
 
 
 def _read_table(source: Path) -> pl.DataFrame:
-    """The file's rows; CSV columns are kept as text so that bad values can be reported."""
-    suffix = source.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            table = pl.read_parquet(source)
-        elif suffix == ".csv":
-            table = pl.read_csv(source, infer_schema=False)
-        else:
-            raise DataError(f"{source}: unknown file type {suffix or '(none)'!r}: use .parquet or .csv")
-    except pl.exceptions.NoDataError:
-        raise DataError(f"{source}: the file is empty") from None
-    except (pl.exceptions.PolarsError, OSError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(f"{source}: cannot read it as {suffix[1:]}: {first_line}") from None
+    """Every column of a (small) file; CSV columns are kept as text so that bad values can be reported."""
+    columns = SourceColumns(source)
+    table = columns.read(columns.names)
     if table.height == 0:
         raise DataError(f"{source}: the file has no data rows (columns: {', '.join(table.columns)})")
     return table
 
 
 def _normalise_columns(table: pl.DataFrame, source: Path, required: tuple[str, ...] = REQUIRED) -> pl.DataFrame:
-    names = [c.strip().lower() for c in table.columns]
+    """``table`` with lower-cased, stripped column names; DataError when a required one is missing."""
+    names = _column_names(table.columns, source, required)
+    return table.rename({original: name for name, original in names.items()})
+
+
+def _column_names(columns: list[str], source: Path, required: tuple[str, ...] = REQUIRED) -> dict[str, str]:
+    """Lower-cased, stripped name -> the file's own name, in file order."""
     seen: dict[str, str] = {}
-    for original, name in zip(table.columns, names):
+    for original in columns:
+        name = original.strip().lower()
         if name in seen:
             raise DataError(f"{source}: columns {seen[name]!r} and {original!r} are the same name {name!r}")
         seen[name] = original
     missing = [c for c in required if c not in seen]
     if missing:
         listed = ", ".join(repr(c) for c in missing)
-        raise DataError(f"{source}: missing required column {listed} (found: {', '.join(table.columns)})")
-    return table.rename(dict(zip(table.columns, names)))
+        raise DataError(f"{source}: missing required column {listed} (found: {', '.join(columns)})")
+    return seen
+
+
+def _open_columns(source: Path) -> tuple[SourceColumns, dict[str, str]]:
+    """The file's columns and its name map; a file without rows says so before naming columns."""
+    columns = SourceColumns(source)
+    try:
+        return columns, _column_names(columns.names, source)
+    except DataError:
+        if columns.names:
+            _require_rows(columns.read(columns.names[:1]), columns)
+        raise
+
+
+def _require_rows(frame: pl.DataFrame, columns: SourceColumns) -> None:
+    if frame.height == 0:
+        raise DataError(f"{columns.source}: the file has no data rows (columns: {', '.join(columns.names)})")
 
 
 def _row_namer(source: Path) -> Callable[[int], str]:
@@ -236,20 +269,6 @@ def _parse_symbols(column: pl.Series, source: Path, where: Callable[[int], str])
     return symbols
 
 
-def _numeric_columns(table: pl.DataFrame, source: Path, where: Callable[[int], str]) -> dict[str, np.ndarray]:
-    """float64 values of the price/volume columns and of every extra numeric column."""
-    columns = {}
-    for name in table.columns:
-        if name in ("date", "symbol"):
-            continue
-        column = table[name]
-        if name not in REQUIRED and not _looks_numeric(column):
-            log.warning("column_ignored", file=str(source), column=name, reason="not numeric")
-            continue
-        columns[name] = _parse_numbers(column, name, source, where)
-    return columns
-
-
 def _looks_numeric(column: pl.Series) -> bool:
     """True for numeric types, and for text columns where most values read as numbers."""
     if column.dtype.is_numeric() or column.dtype == pl.Boolean:
@@ -283,10 +302,14 @@ def _parse_numbers(column: pl.Series, name: str, source: Path, where: Callable[[
     return values.fill_null(np.nan).to_numpy()
 
 
-def _pivot(
-    dates: np.ndarray, symbols: pl.Series, columns: dict[str, np.ndarray], source: Path, where: Callable[[int], str]
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Sorted dates [T], sorted symbols [N] and one C-order float64 [T, N] array per column."""
+def _read_layout(columns: SourceColumns, names: dict[str, str], source: Path) -> _Layout:
+    """Read date and symbol only; sorted dates [T], sorted symbols [N] and each row's cell."""
+    where = _row_namer(source)
+    frame = columns.read([names["date"], names["symbol"]])
+    _require_rows(frame, columns)
+    dates = _parse_dates(frame[names["date"]], source, where)
+    symbols = _parse_symbols(frame[names["symbol"]], source, where)
+    del frame
     unique_days, date_index = np.unique(dates, return_inverse=True)
     unique_symbols = symbols.unique().sort()
     symbol_index = symbols.cast(pl.Enum(unique_symbols.to_list())).to_physical().to_numpy()
@@ -295,13 +318,47 @@ def _pivot(
     counts = np.bincount(cell, minlength=t * n)
     if counts.max() > 1:
         _raise_duplicates(cell, counts, dates, symbols, source, where)
-    fields = {}
-    for name, values in columns.items():
-        flat = np.full(t * n, np.nan)
-        flat[cell] = values
-        fields[name] = flat.reshape(t, n)
-    day_dates = unique_days.astype("datetime64[D]")
-    return day_dates, np.asarray(unique_symbols.to_list(), dtype=object), fields
+    return _Layout(
+        dates=unique_days.astype("datetime64[D]"),
+        symbols=np.asarray(unique_symbols.to_list(), dtype=object),
+        cell=cell,
+        rows=len(cell),
+    )
+
+
+def _converted_fields(
+    columns: SourceColumns, names: dict[str, str], layout: _Layout, source: Path
+) -> Iterator[tuple[str, np.ndarray]]:
+    """(name, float64 [T, N]) for every numeric column, a batch of columns read at a time."""
+    name_of = {original: name for name, original in names.items() if name not in ("date", "symbol")}
+    blanked: dict[str, int] = {}
+    converted: list[str] = []
+    for batch in columns.batches(list(name_of), layout.rows):
+        for original in batch.columns:
+            array = _field_array(batch[original], name_of[original], layout, source)
+            if array is None:
+                continue
+            if name_of[original] in PRICES:
+                blanked[name_of[original]] = _blank_non_positive(array)
+            converted.append(name_of[original])
+            yield name_of[original], array
+            del array
+        del batch  # before the next batch is read: one batch in memory at a time
+    _log_blanked(blanked, source)
+    log.info("panel_loaded", source=str(source), rows=layout.rows, dates=layout.shape[0], symbols=layout.shape[1],
+             fields=len(converted), first_fields=converted[:_LOGGED_FIELD_NAMES])
+
+
+def _field_array(column: pl.Series, name: str, layout: _Layout, source: Path) -> np.ndarray | None:
+    """The column's values at their cells of a NaN [T, N] array; None for a non-numeric extra column."""
+    if name not in REQUIRED and not _looks_numeric(column):
+        log.warning("column_ignored", file=str(source), column=name, reason="not numeric")
+        return None
+    values = _parse_numbers(column, name, source, _row_namer(source))
+    t, n = layout.shape
+    flat = np.full(t * n, np.nan)
+    flat[layout.cell] = values
+    return flat.reshape(t, n)
 
 
 def _raise_duplicates(cell, counts, dates, symbols, source: Path, where: Callable[[int], str]) -> None:
@@ -327,15 +384,16 @@ def _reject_duplicate_symbols(symbols: pl.Series, source: Path, where: Callable[
                         f" e.g. {example!r} at {at}")
 
 
-def _blank_non_positive_prices(fields: dict[str, np.ndarray], source: Path) -> None:
-    counts = {}
-    for name in PRICES:
-        if name in fields:
-            with np.errstate(invalid="ignore"):
-                bad = fields[name] <= 0
-            if bad.any():
-                counts[name] = int(bad.sum())
-                fields[name][bad] = np.nan
+def _blank_non_positive(prices: np.ndarray) -> int:
+    """Set prices <= 0 to NaN in place; how many were."""
+    with np.errstate(invalid="ignore"):
+        bad = prices <= 0
+    prices[bad] = np.nan
+    return int(bad.sum())
+
+
+def _log_blanked(blanked: dict[str, int], source: Path) -> None:
+    counts = {name: blanked[name] for name in PRICES if blanked.get(name)}
     if counts:
         log.warning("non_positive_prices_set_to_nan", file=str(source), counts=counts, total=sum(counts.values()))
 
