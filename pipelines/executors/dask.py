@@ -52,10 +52,15 @@ class DaskExecutor(Executor):
         self._cluster = None
         self._own_client = True
         if scheduler is None:
+            import dask
+
             self.source, _ = panel_source.resolved()
-            self._cluster = LocalCluster(
-                n_workers=max(1, int(workers)), threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            # The workers' statistical profiler samples every thread's stack every 10 ms: ~10% of
+            # a worker's CPU on these tasks, for a dashboard nobody opens here.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self._cluster = LocalCluster(
+                    n_workers=max(1, int(workers)), threads_per_worker=1, processes=True, dashboard_address=None
+                )
             self.client = Client(self._cluster)
         elif isinstance(scheduler, Client):
             self.source, self.client, self._own_client = panel_source, scheduler, False
