@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 import expressions.ops  # noqa: F401  (registers the operators)
+from expressions.kernels import timeseries_stats as stats
 from expressions.registry import REGISTRY
 
 T, N, W = 1260, 500, 20
@@ -86,8 +87,10 @@ def cases(x: np.ndarray, y: np.ndarray):
                                              "numbagg": lambda: numbagg.move_std(x, window=W, min_count=1, axis=0)}),
         ("qlib_max", op("qlib_max", x, W), {"bottleneck": lambda: bn.move_max(x, W, min_count=1, axis=0)}),
         ("qlib_med", op("qlib_med", x, W), {"bottleneck": lambda: bn.move_median(x, W, min_count=1, axis=0)}),
-        ("qlib_corr", op("qlib_corr", x, y, W), {"numbagg": lambda: numbagg.move_corr(x, y, window=W, min_count=1,
-                                                                                     axis=0)}),
+        # Qlib's Corr adds two rolling stds (its flat-window rule); the kernel alone is numbagg's work.
+        ("qlib_corr", op("qlib_corr", x, y, W), {}),
+        ("corr_kernel_mc1", lambda: stats.ts_pair_2d(x, y, W, 1, stats.PAIR_CORR),
+         {"numbagg": lambda: numbagg.move_corr(x, y, window=W, min_count=1, axis=0)}),
         ("qlib_cov", op("qlib_cov", x, y, W), {"numbagg": lambda: numbagg.move_cov(x, y, window=W, min_count=1,
                                                                                   axis=0)}),
     ]

@@ -153,9 +153,10 @@ def ts_product_2d(x, window, min_count):
 
 
 @njit(cache=True, error_model="numpy")
-def block_refs(x, y, b0, b1, first, ref_x, ref_y):
+def block_refs(x, y, b0, b1, first, ref_x, ref_y, time_x=False):
     """Per column, the first (``first``) or last row of b0..b1-1 where x and y are both non-NaN:
-    its values go to ``ref_x`` / ``ref_y`` (0 when there is none).
+    its values go to ``ref_x`` / ``ref_y`` (0 when there is none); x is the row number if
+    ``time_x``.
 
     Sums of deviations from such a reference lose no digits on prices far from 0 and give exact
     zeros on constant stretches. Any non-empty prefix of a block holds its first valid row and
@@ -166,7 +167,7 @@ def block_refs(x, y, b0, b1, first, ref_x, ref_y):
     for k in range(b1 - b0):
         t = b0 + k if first else b1 - 1 - k
         for j in range(ref_x.size):
-            u, v = x[t, j], y[t, j]
+            u, v = float(t) if time_x else x[t, j], y[t, j]
             take = (ref_x[j] != ref_x[j]) & (u == u) & (v == v)
             ref_x[j] = u if take else ref_x[j]
             ref_y[j] = v if take else ref_y[j]
@@ -286,35 +287,6 @@ def ts_delta_2d(x, periods):
 
 
 @njit(cache=True, error_model="numpy")
-def ewm_mean_2d(x, alpha, min_count):
-    """pandas ``ewm(alpha=alpha, adjust=True, ignore_na=False).mean()``.
-
-    A NaN input decays the old weight but adds nothing, so the output repeats the previous
-    average (pandas' behaviour). Result NaN until ``min_count`` non-NaN values have been seen.
-    Written with selects, not branches, so the column loop vectorises.
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    keep = 1.0 - alpha
-    avg = np.full(n, np.nan)
-    wt = np.ones(n)
-    nobs = np.zeros(n)
-    for t in range(t_len):
-        for j in range(n):
-            v = x[t, j]
-            ok = v == v
-            a = avg[j]
-            started = a == a
-            w = wt[j] * keep if started else wt[j]
-            merged = (w * a + v) / (w + 1.0) if a != v else a
-            avg[j] = (merged if started else v) if ok else a
-            wt[j] = w + 1.0 if ok and started else w
-            nobs[j] += 1.0 if ok else 0.0
-            out[t, j] = avg[j] if nobs[j] >= min_count else np.nan
-    return out
-
-
-@njit(cache=True, error_model="numpy")
 def ts_weighted_mean_2d(x, window, min_count, kind, factor):
     """Weighted mean over the window's non-NaN values, weights renormalised over them.
 
@@ -403,93 +375,4 @@ def _weighted_mean_rescan(x, window, min_count, kind, factor):
         for j in range(n):
             val = acc[j] / cnt[j] if kind == 2 else acc[j] / wsum[j]
             out[t, j] = val if cnt[j] >= min_count and cnt[j] > 0 else np.nan
-    return out
-
-
-# ---------------------------------------------------------------- order statistics
-
-
-@njit(cache=True, error_model="numpy")
-def ts_extreme_2d(x, window, min_count, is_max, arg):
-    """Rolling max/min of non-NaN values, or (``arg``) days since it (today = 0, ties: newest).
-
-    Two-block: prefix and suffix extremes with their rows. Ties go to the newer row: the
-    prefix takes ``>=`` going forward, the suffix keeps its first hit going backward, and the
-    (newer) prefix wins a tie with the suffix.
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    sign = 1.0 if is_max else -1.0
-    suf = np.zeros((3, _suffix_rows(window, t_len), n))  # best, row, count
-    suf[0] = -np.inf
-    suf[1] = -1.0
-    best, pos, cnt = np.empty(n), np.empty(n), np.empty(n)
-    for b0 in range(0, t_len, window):
-        b1 = min(t_len, b0 + window)
-        best[:] = -np.inf
-        pos[:] = -1.0
-        cnt[:] = 0.0
-        for t in range(b0, b1):
-            i = t - b0 + 1
-            for j in range(n):
-                v = sign * x[t, j]
-                take = v >= best[j]
-                best[j] = v if take else best[j]
-                pos[j] = t if take else pos[j]
-                cnt[j] += 1.0 if v == v else 0.0
-                sb = suf[0, i, j]
-                mine = best[j] > sb or (best[j] == sb and pos[j] >= 0)
-                val = t - (pos[j] if mine else suf[1, i, j]) if arg else sign * max(best[j], sb)
-                c = cnt[j] + suf[2, i, j]
-                out[t, j] = val if c >= min_count and c > 0 else np.nan
-        if b1 - b0 == window:
-            for t in range(b1 - 1, b0 - 1, -1):
-                i = t - b0
-                for j in range(n):
-                    v = sign * x[t, j]
-                    sb, sp = suf[0, i + 1, j], suf[1, i + 1, j]
-                    take = v > sb or (v == v and sp < 0)
-                    suf[0, i, j] = v if take else sb
-                    suf[1, i, j] = t if take else sp
-                    suf[2, i, j] = suf[2, i + 1, j] + (1.0 if v == v else 0.0)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def ts_rank_2d(x, window, min_count, mode):
-    """Rank of today's value among the window's non-NaN values, ties averaged.
-
-    With ``less`` values below today, ``equal`` values equal to it (today included) and ``n``
-    non-NaN values, the average 1-based rank is ``a = less + (equal + 1) / 2``. ``mode`` 0
-    (BRAIN): ``(a - 1) / (n - 1)`` in [0, 1], 0.5 when n == 1; 1 (pandas/Qlib ``pct=True``):
-    ``a / n``; 2 (midpoint, for quantile transforms): ``(a - 0.5) / n`` in (0, 1).
-    NaN when today is NaN or fewer than ``min_count`` non-NaN values.
-
-    One counter per column: each window value adds ``(v < today) + (v <= today)``, which sums to
-    ``2 * less + equal``; the non-NaN count is a running count.
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    score, cnt = np.empty(n), np.zeros(n)
-    for t in range(t_len):
-        score[:] = 0.0
-        for r in range(max(0, t - window + 1), t + 1):
-            for j in range(n):
-                v = x[r, j]
-                c = x[t, j]
-                score[j] += (1.0 if v < c else 0.0) + (1.0 if v <= c else 0.0)
-        for j in range(n):
-            v = x[t, j]
-            cnt[j] += 1.0 if v == v else 0.0
-            if t >= window:
-                old = x[t - window, j]
-                cnt[j] -= 1.0 if old == old else 0.0
-            a = (score[j] + 1.0) * 0.5
-            if mode == 0:
-                val = 0.5 if cnt[j] == 1.0 else (a - 1.0) / (cnt[j] - 1.0)
-            elif mode == 1:
-                val = a / cnt[j]
-            else:
-                val = (a - 0.5) / cnt[j]
-            out[t, j] = val if v == v and cnt[j] >= min_count else np.nan
     return out

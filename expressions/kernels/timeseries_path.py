@@ -117,3 +117,32 @@ def trade_when_2d(enter, value, exit_):
             else:
                 out[t, j] = out[t - 1, j] if t > 0 else np.nan
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def ewm_mean_2d(x, alpha, min_count):
+    """pandas ``ewm(alpha=alpha, adjust=True, ignore_na=False).mean()``.
+
+    A NaN input decays the old weight but adds nothing, so the output repeats the previous
+    average (pandas' behaviour). Result NaN until ``min_count`` non-NaN values have been seen.
+    Written with selects, not branches, so the column loop vectorises.
+    """
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    keep = 1.0 - alpha
+    avg = np.full(n, np.nan)
+    wt = np.ones(n)
+    nobs = np.zeros(n)
+    for t in range(t_len):
+        for j in range(n):
+            v = x[t, j]
+            ok = v == v
+            a = avg[j]
+            started = a == a
+            w = wt[j] * keep if started else wt[j]
+            merged = (w * a + v) / (w + 1.0) if a != v else a
+            avg[j] = (merged if started else v) if ok else a
+            wt[j] = w + 1.0 if ok and started else w
+            nobs[j] += 1.0 if ok else 0.0
+            out[t, j] = avg[j] if nobs[j] >= min_count else np.nan
+    return out

@@ -1,12 +1,12 @@
-"""numba kernels: rolling moments, pair statistics, regression and order statistics.
+"""numba kernels: rolling moments, pair statistics (covariance, correlation, regression).
 
 Same conventions as ``expressions.kernels.timeseries``: [T, N] float64 C-order input, rows
 outer and columns inner, NaNs skipped, NaN result below ``min_count`` non-NaN values (pairs:
 below ``min_count`` rows where both are non-NaN).
 
-Moments are computed two-pass over each window (mean first, then centred sums). Running sums of
-powers lose every significant digit on prices (x^4 of 500.0 is 6e10) and on constant stretches,
-and windows are short enough (O(window) per value, vectorised) for the exact form to be cheap.
+Skewness and kurtosis are computed two-pass over each window (mean first, then centred sums):
+running sums of powers lose every significant digit on prices (x^4 of 500.0 is 6e10) and on
+constant stretches. Pair sums use the two-block scheme of ``expressions.kernels.timeseries``.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def ts_pair_2d(x, y, window, min_count, kind):
 
     Correlation is NaN when either side has zero variance in the window.
     """
-    return _pair_window_2d(x, y, window, min_count, kind)
+    return _pair_window_2d(x, y, window, min_count, kind, False)
 
 
 @njit(cache=True, error_model="numpy")
@@ -107,26 +107,23 @@ def ts_regression_2d(y, x, window, min_count, rettype, time_x):
     ``Rsquare``; OLS is shift invariant so this equals Qlib's 1..N positions). NaN with fewer
     than 2 points, zero variance of x, or (R-squared) zero variance of y.
     """
-    if time_x:
-        rows = np.empty(y.shape)
-        for t in range(y.shape[0]):
-            rows[t, :] = t
-        return _pair_window_2d(rows, y, window, min_count, _REGRESSION + rettype)
-    return _pair_window_2d(x, y, window, min_count, _REGRESSION + rettype)
+    return _pair_window_2d(x, y, window, min_count, _REGRESSION + rettype, time_x)
 
 
 _REGRESSION = 10  # statistic codes of _pair_window_2d: PAIR_* below it, _REGRESSION + rettype
 
 
 @njit(cache=True, error_model="numpy")
-def _pair_window_2d(x, y, window, min_count, stat):
-    """Two-block pair sums of (u, v) = (x, y) (see ``expressions.kernels.timeseries``).
+def _pair_window_2d(x, y, window, min_count, stat, time_x):
+    """Two-block pair sums of (u, v) = (x, y) (see ``expressions.kernels.timeseries``); u is
+    the row number when ``time_x`` (no [T, N] array of row numbers: a fresh 5 MB costs more in
+    page faults than the kernel).
 
     Each part sums deviations du, dv from its reference pair (``block_refs``) and their
     squares and product; the suffix's sums are re-based onto the prefix's reference, then the
     centred sums are ``c * S_uv - S_u * S_v`` (times 1/c), exact zeros on constant windows.
     """
-    if min_count >= window:
+    if min_count >= window and not time_x:
         return _full_pair_window_2d(x, y, window, stat)
     t_len, n = x.shape
     out = np.empty((t_len, n))
@@ -137,13 +134,13 @@ def _pair_window_2d(x, y, window, min_count, stat):
     rsu, rsv, rpu, rpv = np.zeros(n), np.zeros(n), np.empty(n), np.empty(n)
     for b0 in range(0, t_len, window):
         b1 = min(t_len, b0 + window)
-        block_refs(x, y, b0, b1, True, rpu, rpv)
+        block_refs(x, y, b0, b1, True, rpu, rpv, time_x)
         for a in (pc, pu, pv, puu, pvv, puv):
             a[:] = 0.0
         for t in range(b0, b1):
             i = t - b0 + 1
             for j in range(n):
-                u, v = x[t, j], y[t, j]
+                u, v = float(t) if time_x else x[t, j], y[t, j]
                 ok = (u == u) & (v == v)
                 du = u - rpu[j] if ok else 0.0
                 dv = v - rpv[j] if ok else 0.0
@@ -167,11 +164,11 @@ def _pair_window_2d(x, y, window, min_count, stat):
                 val = _pair_value(stat, c, cuu, cvv, cuv, au, av, rpu[j], rpv[j], u, v)
                 out[t, j] = val if ok else np.nan
         if b1 - b0 == window:
-            block_refs(x, y, b0, b1, False, rsu, rsv)
+            block_refs(x, y, b0, b1, False, rsu, rsv, time_x)
             for t in range(b1 - 1, b0 - 1, -1):
                 i = t - b0
                 for j in range(n):
-                    u, v = x[t, j], y[t, j]
+                    u, v = float(t) if time_x else x[t, j], y[t, j]
                     ok = (u == u) & (v == v)
                     du = u - rsu[j] if ok else 0.0
                     dv = v - rsv[j] if ok else 0.0
@@ -259,123 +256,6 @@ def _pair_value(stat, c, cuu, cvv, cuv, au, av, ru, rv, ut, vt):
     if stat == _REGRESSION + REG_FITTED:
         return intercept + slope * ut
     return vt - (intercept + slope * ut)
-
-
-# Above this window the O(window) vectorised network costs more than a per-column sorted buffer.
-NETWORK_MAX_WINDOW = 100
-
-
-@njit(cache=True, error_model="numpy")
-def ts_quantile_2d(x, window, min_count, q):
-    """Rolling q-quantile of the non-NaN values, linear interpolation (pandas' default)."""
-    if window <= NETWORK_MAX_WINDOW:
-        return _quantile_network(x, window, min_count, q)
-    return _quantile_sorted(x, window, min_count, q)
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _interpolate(col, c, q, min_count):
-    """The q-quantile of the ``c`` smallest values ``col(k)`` (sorted), or NaN."""
-    if c < min_count or c <= 0:
-        return np.nan
-    pos = q * (c - 1.0)
-    lo = int(pos)
-    hi = min(lo + 1, int(c) - 1)
-    return col[lo] + (col[hi] - col[lo]) * (pos - lo)
-
-
-@njit(cache=True, error_model="numpy")
-def _quantile_network(x, window, min_count, q):
-    """Every column's window kept sorted in ``srt[rank, column]`` (NaN stored as +inf).
-
-    Removing ``old`` and inserting ``v`` is, for each rank k, with ``a[k]`` the sorted values
-    after the removal (``s[k + 1]`` where ``s[k] >= old``, else ``s[k]``):
-    ``s'[k] = min(a[k], max(a[k - 1], v))``: no branches, so it vectorises across columns.
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    w = min(window, t_len)
-    srt = np.full((w + 1, n), np.inf)  # row w stays +inf
-    prev, vin, vout, cnt = np.empty(n), np.empty(n), np.full(n, np.inf), np.zeros(n)
-    for t in range(t_len):
-        for j in range(n):
-            v = x[t, j]
-            vin[j] = v if v == v else np.inf
-            cnt[j] += 1.0 if v == v else 0.0
-            if t >= window:
-                old = x[t - window, j]
-                vout[j] = old if old == old else np.inf
-                cnt[j] -= 1.0 if old == old else 0.0
-        prev[:] = -np.inf
-        for k in range(w):
-            for j in range(n):
-                s = srt[k, j]
-                a = srt[k + 1, j] if s >= vout[j] else s
-                srt[k, j] = min(a, max(prev[j], vin[j]))
-                prev[j] = a
-        for j in range(n):
-            out[t, j] = _interpolate(srt[:, j], cnt[j], q, min_count)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def _quantile_sorted(x, window, min_count, q):
-    """Column-outer: the window sorted in a buffer; a new value replaces the leaving one by
-    shifting only the entries between their two positions."""
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    buf = np.empty(min(window, t_len) + 1)
-    for j in range(n):
-        size = 0
-        for t in range(t_len):
-            v = x[t, j]
-            old = x[t - window, j] if t >= window else np.nan
-            if old == old:
-                k = np.searchsorted(buf[:size], old)
-                size -= 1
-                for m in range(k, size):
-                    buf[m] = buf[m + 1]
-            if v == v:
-                k = size
-                while k > 0 and buf[k - 1] > v:
-                    buf[k] = buf[k - 1]
-                    k -= 1
-                buf[k] = v
-                size += 1
-            out[t, j] = _interpolate(buf, float(size), q, min_count)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def qlib_idx_extreme_2d(x, window, is_max):
-    """Qlib ``IdxMax``/``IdxMin``: 1-based position of ``np.argmax``/``np.argmin`` in the window.
-
-    Like numpy, the first NaN of the window wins, and ties go to the oldest value. The window
-    is shorter at the start (pandas ``min_periods=1``); all-NaN windows give NaN.
-    """
-    t_len, n = x.shape
-    out = np.empty((t_len, n))
-    sign = 1.0 if is_max else -1.0
-    best, pos, first_nan, cnt = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    for t in range(t_len):
-        start = max(0, t - window + 1)
-        best[:] = -np.inf
-        pos[:] = start
-        first_nan[:] = -1.0
-        cnt[:] = 0.0
-        for r in range(start, t + 1):
-            for j in range(n):
-                v = sign * x[r, j]
-                ok = v == v
-                take = v > best[j]
-                best[j] = v if take else best[j]
-                pos[j] = r if take else pos[j]
-                first_nan[j] = r if (not ok and first_nan[j] < 0) else first_nan[j]
-                cnt[j] += 1.0 if ok else 0.0
-        for j in range(n):
-            p = first_nan[j] if first_nan[j] >= 0 else pos[j]
-            out[t, j] = p - start + 1.0 if cnt[j] > 0 else np.nan
-    return out
 
 
 _A = (-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690, -30.66479806614716, 2.506628277459239)

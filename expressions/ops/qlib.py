@@ -22,6 +22,8 @@ import numpy as np
 
 from expressions.errors import EvaluationError
 from expressions.kernels import timeseries as ts
+from expressions.kernels import timeseries_order as order
+from expressions.kernels import timeseries_path as path
 from expressions.kernels import timeseries_stats as stats
 from expressions.kernels._wrap import nan_where, panel, panels, shift
 from expressions.reference import timeseries as reference
@@ -98,20 +100,20 @@ _ROLLING_OPS = (
     ("Var", "Rolling sample variance (ddof=1).", lambda x, n: ts.ts_var_2d(x, n, 1, 1), 3.0, 1),
     ("Skew", "Rolling skewness (pandas); N >= 3.", lambda x, n: stats.ts_moment_2d(x, n, 1, 3), 6.0, 3),
     ("Kurt", "Rolling excess kurtosis (pandas); N >= 4.", lambda x, n: stats.ts_moment_2d(x, n, 1, 4), 6.0, 4),
-    ("Max", "Rolling maximum.", lambda x, n: ts.ts_extreme_2d(x, n, 1, True, False), 4.0, 1),
-    ("Min", "Rolling minimum.", lambda x, n: ts.ts_extreme_2d(x, n, 1, False, False), 4.0, 1),
-    ("IdxMax", "1-based position of the rolling maximum from the window start.", lambda x, n: stats.qlib_idx_extreme_2d(x, n, True), 4.0, 1),
-    ("IdxMin", "1-based position of the rolling minimum from the window start.", lambda x, n: stats.qlib_idx_extreme_2d(x, n, False), 4.0, 1),
-    ("Med", "Rolling median.", lambda x, n: stats.ts_quantile_2d(x, n, 1, 0.5), 10.0, 1),
+    ("Max", "Rolling maximum.", lambda x, n: order.ts_extreme_2d(x, n, 1, True, False), 4.0, 1),
+    ("Min", "Rolling minimum.", lambda x, n: order.ts_extreme_2d(x, n, 1, False, False), 4.0, 1),
+    ("IdxMax", "1-based position of the rolling maximum from the window start.", lambda x, n: order.qlib_idx_extreme_2d(x, n, True), 4.0, 1),
+    ("IdxMin", "1-based position of the rolling minimum from the window start.", lambda x, n: order.qlib_idx_extreme_2d(x, n, False), 4.0, 1),
+    ("Med", "Rolling median.", lambda x, n: order.ts_quantile_2d(x, n, 1, 0.5), 10.0, 1),
     ("Mad", "Rolling mean absolute deviation from the window mean.", lambda x, n: stats.ts_moment_2d(x, n, 1, 1), 5.0, 1),
-    ("Rank", "Percentile (pct=True) rank of the last value within its window.", lambda x, n: ts.ts_rank_2d(x, n, 1, 1), 5.0, 1),
+    ("Rank", "Percentile (pct=True) rank of the last value within its window.", lambda x, n: order.ts_rank_2d(x, n, 1, 1), 5.0, 1),
     ("Count", "Number of non-NaN values in the window.", ts.ts_count_2d, 1.0, 1),
     ("Delta", "x minus its value N days ago.", lambda x, n: ts.ts_delta_2d(x, n), 1.0, 1),
     ("Slope", "Slope of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, 2, True), 8.0, 1),
     ("Resi", "Today's residual of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, 0, True), 8.0, 1),
     ("Rsquare", "R-squared of the rolling regression on the time index.", _rsquare, 8.0, 1),
     ("WMA", "Linearly weighted moving average (Qlib's nanmean of weighted values).", lambda x, n: ts.ts_weighted_mean_2d(x, n, 1, 2, 1.0), 3.0, 1),
-    ("EMA", "Exponential moving average, pandas ewm(span=N).", lambda x, n: ts.ewm_mean_2d(x, 2.0 / (n + 1.0), 1), 2.0, 1),
+    ("EMA", "Exponential moving average, pandas ewm(span=N).", lambda x, n: path.ewm_mean_2d(x, 2.0 / (n + 1.0), 1), 2.0, 1),
 )
 
 for _name, _doc, _compute, _cost, _minimum in _ROLLING_OPS:
@@ -128,7 +130,7 @@ _declare("Ref", (Series, Window), Series, _ref, "Value N days ago (N < 0: the fu
 
 def _quantile(x, n, qscore):
     x = panel(x)
-    return stats.ts_quantile_2d(x, _window(n, x, "Quantile"), 1, float(qscore))
+    return order.ts_quantile_2d(x, _window(n, x, "Quantile"), 1, float(qscore))
 
 
 _declare("Quantile", (Series, Window, Scalar), Series, _quantile,

@@ -20,6 +20,7 @@ import numpy as np
 
 from expressions.errors import EvaluationError
 from expressions.kernels import timeseries as ts
+from expressions.kernels import timeseries_order as order
 from expressions.kernels import timeseries_path as path
 from expressions.kernels import timeseries_stats as stats
 from expressions.kernels._wrap import panel, panels, shift, window
@@ -97,28 +98,28 @@ def ts_product(x, d):
 def ts_min(x, d):
     """Minimum over the last d days."""
     d = window(d, "ts_min")
-    return ts.ts_extreme_2d(panel(x), d, d, False, False)
+    return order.ts_extreme_2d(panel(x), d, d, False, False)
 
 
 @_declare((Series, Window), ROLLING, cost=4.0)
 def ts_max(x, d):
     """Maximum over the last d days."""
     d = window(d, "ts_max")
-    return ts.ts_extreme_2d(panel(x), d, d, True, False)
+    return order.ts_extreme_2d(panel(x), d, d, True, False)
 
 
 @_declare((Series, Window), ROLLING, cost=4.0, aliases=("ts_argmax",))
 def ts_arg_max(x, d):
     """Days since the maximum of the last d days (today = 0; ties: the most recent)."""
     d = window(d, "ts_arg_max")
-    return ts.ts_extreme_2d(panel(x), d, d, True, True)
+    return order.ts_extreme_2d(panel(x), d, d, True, True)
 
 
 @_declare((Series, Window), ROLLING, cost=4.0, aliases=("ts_argmin",))
 def ts_arg_min(x, d):
     """Days since the minimum of the last d days (today = 0; ties: the most recent)."""
     d = window(d, "ts_arg_min")
-    return ts.ts_extreme_2d(panel(x), d, d, False, True)
+    return order.ts_extreme_2d(panel(x), d, d, False, True)
 
 
 @_declare((Series, Window), ROLLING, cost=3.0, aliases=("stddev",))
@@ -142,8 +143,8 @@ def ts_scale(x, d):
     """(x - ts_min(x, d)) / (ts_max(x, d) - ts_min(x, d)) in [0, 1]; NaN when the range is 0."""
     d = window(d, "ts_scale")
     x = panel(x)
-    low = ts.ts_extreme_2d(x, d, d, False, False)
-    span = ts.ts_extreme_2d(x, d, d, True, False) - low
+    low = order.ts_extreme_2d(x, d, d, False, False)
+    span = order.ts_extreme_2d(x, d, d, True, False) - low
     return (x - low) / np.where(span > 0, span, np.nan)
 
 
@@ -163,7 +164,7 @@ def ts_rank(x, d):
     this is (average 1-based rank - 1) / (count - 1); 0.5 when d = 1.
     """
     d = window(d, "ts_rank")
-    return ts.ts_rank_2d(panel(x), d, d, 0)
+    return order.ts_rank_2d(panel(x), d, d, 0)
 
 
 @_declare((Series, Series, Window), PAIR, cost=8.0, aliases=("correlation",))
@@ -261,7 +262,7 @@ def ts_kurtosis(x, d):
 def ts_median(x, d):
     """Median of the last d days."""
     d = window(d, "ts_median")
-    return stats.ts_quantile_2d(panel(x), d, d, 0.5)
+    return order.ts_quantile_2d(panel(x), d, d, 0.5)
 
 
 _DRIVERS = ("gaussian", "uniform", "cauchy")
@@ -273,7 +274,7 @@ def ts_quantile(x, d, driver="gaussian"):
     if driver not in _DRIVERS:
         raise EvaluationError(f"ts_quantile: driver must be one of {_DRIVERS}, got {driver!r}")
     d = window(d, "ts_quantile")
-    u = ts.ts_rank_2d(panel(x), d, d, 2)
+    u = order.ts_rank_2d(panel(x), d, d, 2)
     return inverse_cdf(u, driver)
 
 

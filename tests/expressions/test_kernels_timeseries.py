@@ -255,7 +255,7 @@ def test_every_regression_rettype_matches_reference(rettype, panels):
 
 
 def test_wide_window_median_takes_the_sorted_buffer_path(panels):
-    from expressions.kernels.timeseries_stats import NETWORK_MAX_WINDOW
+    from expressions.kernels.timeseries_order import NETWORK_MAX_WINDOW
 
     x = np.concatenate([panels[0]] * 5)  # 300 rows
     for name in ("ts_median", "qlib_med"):
