@@ -195,10 +195,12 @@ def store_fields(
 class EntryCounts:
     """Figures recorded while an entry was written, so that no field is read to show them.
 
+    shape : (T, N) of the entry's fields.
     rows : (date, symbol) cells where any stored field has a value.
     nan_counts : stored field -> its number of NaN cells.
     """
 
+    shape: tuple[int, int]
     rows: int
     nan_counts: dict[str, int]
 
@@ -208,7 +210,11 @@ def entry_counts(entry: str | Path) -> EntryCounts | None:
     manifest = json.loads((Path(entry) / MANIFEST).read_text(encoding="utf-8"))
     if "nan_counts" not in manifest or "rows" not in manifest:
         return None
-    return EntryCounts(rows=int(manifest["rows"]), nan_counts={k: int(v) for k, v in manifest["nan_counts"].items()})
+    return EntryCounts(
+        shape=(len(manifest["dates"]), len(manifest["symbols"])),
+        rows=int(manifest["rows"]),
+        nan_counts={name: int(count) for name, count in manifest["nan_counts"].items()},
+    )
 
 
 def _write_entry(directory: Path, fields: Iterable[tuple[str, np.ndarray]], manifest: dict) -> None:

@@ -45,26 +45,47 @@ def summarize(panel: Panel) -> dict:
     has a value), fields (names, stored then derived), nan_share (field -> share of NaN cells),
     groups (name -> {labels: distinct labels, unassigned: symbols with code -1}), cache.
     """
-    stored = panel.fields.stored_names()
-    has_value = np.zeros((panel.T, panel.N), dtype=bool)
-    for name in stored:
-        has_value |= ~np.isnan(panel.fields[name])
+    counts = _recorded_counts(panel)
+    if counts is None:
+        has_value = np.zeros((panel.T, panel.N), dtype=bool)
+        for name in panel.fields.stored_names():
+            has_value |= ~np.isnan(panel.fields[name])
     names = list(panel.fields)
+    nan_counts = counts.nan_counts if counts else {}
+    cells = max(panel.T * panel.N, 1)
     return {
         "source": panel.source,
         "symbols": panel.N,
         "dates": panel.T,
         "start": str(panel.dates[0]) if panel.T else None,
         "end": str(panel.dates[-1]) if panel.T else None,
-        "rows": int(has_value.sum()),
+        "rows": counts.rows if counts else int(has_value.sum()),
         "fields": names,
-        "nan_share": {name: _nan_share(panel.fields[name]) for name in names},
+        "nan_share": {
+            name: nan_counts[name] / cells if name in nan_counts else _nan_share(panel.fields[name]) for name in names
+        },
         "groups": {
             name: {"labels": _label_count(panel, name, codes), "unassigned": int((codes < 0).sum())}
             for name, codes in panel.groups.items()
         },
         "cache": panel.cache_path,
     }
+
+
+def _recorded_counts(panel: Panel):
+    """NaN counts written beside a cached panel (so that a wide panel's fields are not all paged
+    in), or None when the panel is not cached or its entry predates them."""
+    from pipelines.cache import entry_counts
+
+    if panel.cache_path is None:
+        return None
+    try:
+        counts = entry_counts(panel.cache_path)
+    except (OSError, ValueError):
+        return None
+    if counts is None or counts.shape != (panel.T, panel.N):
+        return None
+    return counts if set(counts.nan_counts) == set(panel.fields.stored_names()) else None
 
 
 def _nan_share(values: np.ndarray) -> float:
