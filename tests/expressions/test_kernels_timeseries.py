@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from expressions.kernels import timeseries as ts_kernels
+from expressions.kernels import timeseries_order as order_kernels
 from expressions.registry import operators
 from expressions.types import Scalar, Series, Text, Window
 
@@ -263,3 +265,52 @@ def test_wide_window_median_takes_the_sorted_buffer_path(panels):
         for window in (NETWORK_MAX_WINDOW, NETWORK_MAX_WINDOW + 1, 250):
             got, want = call(spec, (x,), window)
             assert_matches(spec, got, want, window, x)
+
+
+def _nan_skipping_twin(x, window, min_count, func):
+    """func over each window's non-NaN values, NaN below min_count of them (the kernels' rule)."""
+    out = np.full(x.shape, np.nan)
+    for t in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            win = x[max(0, t - window + 1) : t + 1, j]
+            win = win[~np.isnan(win)]
+            if len(win) >= max(min_count, 1):
+                out[t, j] = func(win)
+    return out
+
+
+KERNEL_TWINS = {
+    "sum": (lambda x, w, m: ts_kernels.ts_sum_2d(x, w, m), np.sum),
+    "mean": (lambda x, w, m: ts_kernels.ts_sum_2d(x, w, m, True), np.mean),
+    "var": (lambda x, w, m: ts_kernels.ts_var_2d(x, w, m, 1), lambda a: np.var(a, ddof=1) if len(a) > 1 else np.nan),
+    "max": (lambda x, w, m: order_kernels.ts_extreme_2d(x, w, m, True, False), np.max),
+    "argmin": (lambda x, w, m: order_kernels.ts_extreme_2d(x, w, m, False, True), None),
+    "median": (lambda x, w, m: order_kernels.ts_quantile_2d(x, w, m, 0.5), np.median),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_TWINS))
+def test_kernel_min_count_between_one_and_window(name, panels):
+    """Operators pass min_count 1 or window; the kernels' counting paths also hold in between."""
+    kernel, func = KERNEL_TWINS[name]
+    x = panels[0]
+    for window in (2, 5, 12, 30):
+        for min_count in (1, window // 2, window):
+            got = kernel(x, window, min_count)
+            if func is None:  # days since the newest minimum of the non-NaN window values
+                ages = _nan_skipping_twin(x, window, min_count, lambda a: 0.0)
+                want = np.where(np.isnan(ages), np.nan, _days_since_min(x, window))
+            else:
+                want = _nan_skipping_twin(x, window, min_count, func)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{name} window={window} min_count={min_count}")
+
+
+def _days_since_min(x, window):
+    out = np.full(x.shape, np.nan)
+    for t in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            win = x[max(0, t - window + 1) : t + 1, j][::-1]  # today first
+            if not np.isnan(win).all():
+                out[t, j] = float(np.nanargmin(win))  # first hit = newest on ties
+    return out
