@@ -14,6 +14,10 @@ Rolling reductions use the two-block scheme (van Herk / Gil-Werman): time is cut
 block from offset ``i + 1`` plus the prefix of its own block up to ``i``. Prefixes run forward,
 suffixes are filled backward once per block, so each value costs O(1) and, unlike a running sum
 with add/remove, no value ever outlives its window: a 1e15 that left leaves no rounding residue.
+When ``min_count >= window`` (BRAIN) the ``_full_*`` variants keep no counts: a NaN in the window
+must give NaN, and float arithmetic propagates it on its own (half the memory traffic).
+Kernels run on one thread: results are bit-identical from run to run and process pool workers
+already share the cores.
 """
 
 from __future__ import annotations
