@@ -100,6 +100,7 @@ class ScoringConfig:
     corr_limit: float = 0.7
     corr_penalty: float = 1.0
     complexity_penalty: float = 0.01
+    ladder: bool = True
 
 
 @dataclasses.dataclass

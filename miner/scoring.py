@@ -2,13 +2,17 @@
 
 Default (configurable in ``[scoring]``, or replaced by ``function = "module:function"``)::
 
-    base  = fitness                                  (of the sign-corrected alpha: Sharpe >= 0)
+    base  = fitness * robustness                     (of the sign-corrected alpha: Sharpe >= 0)
             - turnover_penalty * max(0, turnover - turnover_limit)
+    robustness = min(1, max(0, ladder Sharpe) / Sharpe)        (``ladder = true``, the default)
     score = base * diversity - complexity_penalty * tree size
     diversity = 1                                                   when c < corr_limit
               = max(0, 1 - corr_penalty * (c - corr_limit) / (1 - corr_limit))   otherwise
 
-where c is the largest |daily PnL correlation| with the hall of fame. The diversity factor
+where c is the largest |daily PnL correlation| with the hall of fame, and the ladder Sharpe is
+the lower of the Sharpe ratios over the last one and two years of the in-sample PnL — what
+submit's IS_LADDER_SHARPE check asks of an alpha. An alpha whose edge faded in recent years is
+worth as much as its recent Sharpe: such alphas fail submission and, mostly, out of sample. The diversity factor
 scales (rather than subtracts) so that a near-copy of a known alpha is worth little whatever
 the market's Sharpe scale: the search moves on to other signals.
 
@@ -27,6 +31,8 @@ import numpy as np
 from miner.config import ScoringConfig
 from miner.errors import ConfigError
 from miner.hall_of_fame import abs_correlation
+from pipelines.checks import LADDER_YEARS
+from pipelines.metrics import TRADING_DAYS, sharpe_ratio
 
 ERROR_SCORE = -10.0
 
@@ -47,11 +53,22 @@ def default_score(inputs: ScoreInputs, config: ScoringConfig) -> float:
     fitness = float(metrics.get("fitness") or 0.0)
     if not np.isfinite(fitness):
         return ERROR_SCORE
+    if config.ladder and inputs.daily_pnl is not None:
+        fitness *= robustness(float(metrics.get("sharpe") or 0.0), inputs.daily_pnl)
     turnover = float(metrics.get("turnover") or 0.0)
     score = fitness - config.turnover_penalty * max(0.0, turnover - config.turnover_limit)
     if inputs.daily_pnl is not None and inputs.hall_of_fame_pnls and score > 0:
         score *= diversity_factor(max_abs_correlation(inputs.daily_pnl, inputs.hall_of_fame_pnls), config)
     return score - config.complexity_penalty * inputs.size
+
+
+def robustness(sharpe: float, daily_pnl: np.ndarray) -> float:
+    """min(1, max(0, ladder Sharpe) / Sharpe); 1 when there is no full year or no positive Sharpe."""
+    rungs = [sharpe_ratio(daily_pnl[-years * TRADING_DAYS:]) for years in LADDER_YEARS
+             if len(daily_pnl) >= years * TRADING_DAYS]
+    if not rungs or sharpe <= 0:
+        return 1.0
+    return min(1.0, max(0.0, min(rungs)) / sharpe)
 
 
 def diversity_factor(correlation: float, config: ScoringConfig) -> float:

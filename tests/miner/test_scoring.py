@@ -48,3 +48,31 @@ def test_score_function_by_module_path():
         resolve_score_function("miner.scoring:nope")
     with pytest.raises(ConfigError, match="module:function"):
         resolve_score_function("just_a_name")
+
+
+def test_a_fading_edge_is_worth_its_recent_sharpe():
+    rng = np.random.default_rng(3)
+    steady = rng.normal(0.1, 1.0, size=756)
+    faded = np.concatenate([rng.normal(0.3, 1.0, size=504), rng.normal(0.0, 1.0, size=252)])
+    config = ScoringConfig(complexity_penalty=0.0)
+
+    def score(pnl):
+        sharpe = np.sqrt(252) * pnl.mean() / pnl.std(ddof=1)
+        return default_score(inputs({"fitness": 2.0, "sharpe": sharpe, "turnover": 0.2}, pnl), config), sharpe
+
+    def slow_ladder(pnl):
+        return min(np.sqrt(252) * p.mean() / p.std(ddof=1) for p in (pnl[-252:], pnl[-504:]))
+
+    got, sharpe = score(faded)
+    assert got == pytest.approx(2.0 * max(0.0, min(1.0, slow_ladder(faded) / sharpe)))
+    assert got < 2.0 * 0.5
+    got, sharpe = score(steady)
+    assert got == pytest.approx(2.0 * max(0.0, min(1.0, slow_ladder(steady) / sharpe)))
+    assert default_score(inputs({"fitness": 2.0, "sharpe": 1.0, "turnover": 0.2}, faded),
+                         ScoringConfig(complexity_penalty=0.0, ladder=False)) == pytest.approx(2.0)
+
+
+def test_less_than_a_year_of_pnl_is_not_judged_by_the_ladder():
+    pnl = np.r_[np.ones(100), -np.ones(100)] + 0.01 * np.arange(200)
+    config = ScoringConfig(complexity_penalty=0.0)
+    assert default_score(inputs({"fitness": 1.0, "sharpe": 1.0, "turnover": 0.2}, pnl), config) == pytest.approx(1.0)
