@@ -166,6 +166,8 @@ def _key_ranks(keys_row, m, shift, x, order, ranks):
     mask = (np.int64(1) << shift) - 1
     for k in range(m):
         ranks[keys_row[k] & mask] = k + 1.0
+    if not _has_runs(keys_row, m, shift):
+        return
     start = 0
     while start < m - 1:
         if keys_row[start] >> shift != keys_row[start + 1] >> shift:
@@ -175,6 +177,16 @@ def _key_ranks(keys_row, m, shift, x, order, ranks):
         end = start + 2
         while end < m and keys_row[end] >> shift == high:
             end += 1
+        first = x[keys_row[start] & mask]
+        tied = True
+        for j in range(start + 1, end):
+            tied &= x[keys_row[j] & mask] == first
+        if tied:  # one value (ts_rank, group_rank outputs): one average rank
+            rank = start + 0.5 * (end - start + 1)
+            for j in range(start, end):
+                ranks[keys_row[j] & mask] = rank
+            start = end
+            continue
         for j in range(start, end):
             col = keys_row[j] & mask
             value = x[col]
@@ -187,6 +199,15 @@ def _key_ranks(keys_row, m, shift, x, order, ranks):
         for j in range(start, end):
             ranks[order[j]] += start
         start = end
+
+
+@njit(cache=True)
+def _has_runs(keys_row, m, shift):
+    """Whether two neighbours of the sorted keys share their high bits (a branch-free count)."""
+    runs = 0
+    for k in range(m - 1):
+        runs += (keys_row[k] >> shift) == (keys_row[k + 1] >> shift)
+    return runs > 0
 
 
 @njit(cache=True)

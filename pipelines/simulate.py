@@ -17,7 +17,9 @@ Algorithm (``simulate``), for each day t (``pipelines.kernels.simulate_days`` do
    dollars of that day = book * sum_i |w[t, i] - w[t-1, i]| (the trade that set the position).
 8. Metrics (pipelines.metrics) over pnl days from the first day with a position up to is_end
    (IS), per calendar year of IS, and over days >= is_end (OS, only when asked). The IC uses
-   the delayed alpha vector before decay (the expression's own signal) against the next-day return.
+   the delayed alpha vector before decay (the expression's own signal) against the next-day return;
+   the rank IC (``pipelines.rank_ic``) the same pairs, ranked, with the return side sorted once
+   per panel and universe (``ReturnOrderCache``).
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def simulate(
     is_end : first out-of-sample date index; default ``split_index(panel.T, settings.os_fraction)``.
     include_os : also compute the out-of-sample figures (reads the dates >= is_end).
     keep_weights : return the weights (fractions of the book) in ``result.weights``.
-    rank_ic : compute the rank IC (two row-wise sorts: most of the cost); False leaves it NaN.
+    rank_ic : compute the rank IC (a row-wise sort of the alpha: ~half the cost); False leaves it NaN.
 
     Returns
     -------

@@ -185,16 +185,19 @@ def test_delay_one_uses_yesterdays_alpha_and_skips_days_before_first_position():
 
 
 @pytest.mark.parametrize(
-    ("delay", "decay", "neutralization", "truncation", "universe"),
+    ("delay", "decay", "neutralization", "truncation", "universe", "n"),
     [
-        (1, 0, "NONE", 0.0, "ALL"),
-        (0, 3, "SECTOR", 0.08, "TOP12"),
-        (1, 5, "MARKET", 0.15, "TOP9"),
-        (1, 2, "SECTOR", 0.05, "ALL"),  # infeasible cap on small days
+        (1, 0, "NONE", 0.0, "ALL", 16),
+        (0, 3, "SECTOR", 0.08, "TOP12", 16),
+        (1, 5, "MARKET", 0.15, "TOP9", 16),
+        (1, 2, "SECTOR", 0.05, "ALL", 16),  # infeasible cap on small days
+        # wide: the vectorized loop bodies run, not only their scalar tails
+        (1, 4, "MARKET", 0.03, "TOP90", 100),
+        (0, 0, "SECTOR", 0.0, "ALL", 100),
     ],
 )
-def test_simulate_matches_reference(delay, decay, neutralization, truncation, universe):
-    panel, alpha = random_panel(60, 16, seed=delay * 10 + decay)
+def test_simulate_matches_reference(delay, decay, neutralization, truncation, universe, n):
+    panel, alpha = random_panel(60, n, seed=delay * 10 + decay)
     settings = SimulationSettings(
         universe=universe, delay=delay, decay=decay, neutralization=neutralization, truncation=truncation
     )
