@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -180,3 +181,35 @@ def test_killed_writer_leaves_no_half_entry(tmp_path, source):
     panel = load_panel(source, cache_dir=cache_dir)
     assert panel.cache_path == str(cache_dir / "panels" / key)
     assert [p.name for p in (cache_dir / "panels").iterdir()] == [key]  # the stale temporary is gone
+
+
+def fields_then_failure(fields):
+    yield from fields
+    raise RuntimeError("bad data after the fields")
+
+
+def test_store_fields_records_counts_and_cleans_up_after_a_failing_source(tmp_path):
+    nan = np.nan
+    fields = [("a", np.array([[1.0, nan], [nan, nan]])), ("b", np.array([[nan, nan], [2.0, nan]]))]
+    header = {"dates": np.array(["2020-01-02", "2020-01-03"], dtype="datetime64[D]"), "symbols": ["X", "Y"],
+              "source": "by hand"}
+    entry = cache.store_fields("k", iter(fields), **header, cache_dir=tmp_path)
+    # a: 3 NaN cells, b: 3; cells with any value: (0, X) from a and (1, X) from b
+    assert cache.entry_counts(entry) == cache.EntryCounts(shape=(2, 2), rows=2, nan_counts={"a": 3, "b": 3})
+    panel = cache.open_panel(entry)
+    np.testing.assert_array_equal(panel.field("b"), fields[1][1])
+    assert panel.source == "by hand" and list(panel.groups) == ["market"]
+    with pytest.raises(RuntimeError, match="bad data"):
+        cache.store_fields("k2", fields_then_failure(fields), **header, cache_dir=tmp_path)
+    assert [p.name for p in (tmp_path / "panels").iterdir()] == ["k"]  # no entry, no temporary
+
+
+def test_entry_written_before_counts_existed_has_none(tmp_path, source):
+    entry = Path(load_panel(source, cache_dir=tmp_path / "cache").cache_path)
+    manifest = json.loads((entry / cache.MANIFEST).read_text())
+    assert cache.entry_counts(entry) == cache.EntryCounts(
+        shape=(6, 3), rows=18, nan_counts={name: 0 for name in ("open", "high", "low", "close", "volume", "cap")})
+    del manifest["nan_counts"], manifest["rows"]
+    (entry / cache.MANIFEST).write_text(json.dumps(manifest))
+    assert cache.entry_counts(entry) is None
+    assert load_panel(source, cache_dir=tmp_path / "cache").cache_path == str(entry)  # still a valid entry

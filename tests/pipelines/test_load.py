@@ -204,3 +204,111 @@ def test_groups_file_errors(tmp_path):
     repeated = write(tmp_path, "rep.csv", "symbol,sector\nA,Tech\nB,Oil\nA,Oil\n")
     with pytest.raises(DataError, match=r"rows share a symbol, e\.g\. 'A' at line 2, line 4"):
         load_groups(repeated, symbols)
+
+
+# ------------------------------------------------------------------ wide files, streamed
+
+
+def wide_frame(n_fields: int, n_symbols: int, n_days: int, seed: int = 0) -> pl.DataFrame:
+    """Long rows in shuffled order, OHLCV with a few non-positive prices, float32 extras with NaNs."""
+    rng = np.random.default_rng(seed)
+    dates = np.repeat(np.arange(np.datetime64("2020-01-01"), np.datetime64("2020-01-01") + n_days), n_symbols)
+    columns = {"date": dates, "symbol": np.tile([f"S{i:03d}" for i in range(n_symbols)], n_days)}
+    for name in ("open", "high", "low", "close", "volume"):
+        columns[name] = rng.uniform(-0.05, 1.0, size=len(dates))
+    for i in range(n_fields):
+        values = rng.normal(size=len(dates)).astype(np.float32)
+        values[rng.random(len(dates)) < 0.1] = np.nan
+        columns[f"f{i:04d}"] = values
+    return pl.DataFrame(columns).sample(fraction=1.0, shuffle=True, seed=seed)
+
+
+def test_streamed_load_equals_the_in_memory_conversion(tmp_path, monkeypatch):
+    from pipelines import source_columns
+
+    path = tmp_path / "wide.parquet"
+    wide_frame(40, 7, 30).write_parquet(path)
+    monkeypatch.setattr(source_columns, "PARQUET_BATCH_BYTES", 3 * 7 * 30 * 8)  # 3 columns a batch
+    with capture_logs() as logs:
+        streamed = load_panel(path, cache_dir=tmp_path / "cache")
+    in_memory = read_panel(path)
+    assert streamed.cache_path is not None and isinstance(streamed.field("close").base, np.memmap)
+    assert list(streamed.fields) == list(in_memory.fields) and len(streamed.fields.stored_names()) == 45
+    for name in ("returns", "vwap", "adv20", *in_memory.fields.stored_names()):
+        np.testing.assert_array_equal(streamed.field(name), in_memory.field(name))
+    np.testing.assert_array_equal(streamed.dates, in_memory.dates)
+    assert list(streamed.symbols) == list(in_memory.symbols)
+    frame = pl.read_parquet(path)  # one cell by hand: the row of (2020-01-05, S003)
+    row = frame.filter((pl.col("date") == np.datetime64("2020-01-05")) & (pl.col("symbol") == "S003"))
+    assert streamed.field("f0017")[4, 3] == np.float64(row["f0017"][0])
+    loaded = next(e for e in logs if e["event"] == "panel_loaded")
+    assert loaded["fields"] == 45 and loaded["first_fields"] == ["open", "high", "low", "close", "volume"]
+    blanked = next(e for e in logs if e["event"] == "non_positive_prices_set_to_nan")
+    by_hand = {name: int((frame[name] <= 0).sum()) for name in ("open", "high", "low", "close")}
+    assert blanked["counts"] == by_hand and all(by_hand.values())
+
+
+def test_bad_value_in_a_late_column_leaves_no_cache_entry(tmp_path, monkeypatch):
+    from pipelines import source_columns
+
+    frame = wide_frame(6, 3, 4).with_columns(pl.col("f0005").cast(pl.String))
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 7).then(pl.lit("oops")).otherwise(pl.col("f0005"))
+                               .alias("f0005"))
+    path = tmp_path / "late.parquet"
+    frame.write_parquet(path)
+    monkeypatch.setattr(source_columns, "PARQUET_BATCH_BYTES", 2 * 12 * 8)
+    with pytest.raises(DataError, match=r"column 'f0005': non-numeric value 'oops' at row 8 \(1 bad row in all\)"):
+        load_panel(path, cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache" / "panels").iterdir()) == []
+
+
+def test_header_only_file_missing_a_column_says_it_has_no_rows(tmp_path):
+    path = write(tmp_path, "h.csv", "date,symbol,open\n")
+    with pytest.raises(DataError, match="the file has no data rows"):
+        load_panel(path, cache_dir=tmp_path / "cache")
+
+
+MEASURE_RSS = """
+import json, sys
+import structlog
+structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+from pipelines import source_columns
+from pipelines.load import load_panel, read_panel
+
+def peak_rss_bytes():
+    status = open("/proc/self/status").read()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) * 1024
+
+source_columns.PARQUET_BATCH_BYTES = 1 << 20  # a batch budget scaled to this small file
+load_panel(sys.argv[1], cache_dir=sys.argv[3])  # warm up: libraries, thread pools, allocators
+with open("/proc/self/clear_refs", "w") as handle:
+    handle.write("5")  # reset the peak (VmHWM) to the current RSS: imports peaked higher
+before = peak_rss_bytes()
+panel = load_panel(sys.argv[2], cache_dir=sys.argv[3]) if sys.argv[4] == "stream" else read_panel(sys.argv[2])
+print(json.dumps({"growth_bytes": peak_rss_bytes() - before, "fields": len(panel.fields.stored_names())}))
+"""
+
+
+@pytest.mark.slow
+def test_wide_parquet_converts_without_holding_every_field(tmp_path):
+    """300 fields, N=50, T=400: 48 MB of float64 in all. Streamed into the cache, peak RSS grows
+    by a fraction of that; the in-memory conversion (the peer) grows by at least all of it."""
+    import json
+    import subprocess
+    import sys
+
+    wide_frame(0, 50, 20).write_parquet(tmp_path / "narrow.parquet")
+    wide_frame(295, 50, 400, seed=1).write_parquet(tmp_path / "wide.parquet")
+    all_fields = 300 * 400 * 50 * 8
+    root = Path(__file__).resolve().parents[2]
+    growth = {}
+    for mode in ("stream", "memory"):
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE_RSS, str(tmp_path / "narrow.parquet"), str(tmp_path / "wide.parquet"),
+             str(tmp_path / f"cache-{mode}"), mode], capture_output=True, text=True, cwd=root, check=True,
+        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        assert figures["fields"] == 300
+        growth[mode] = figures["growth_bytes"]
+    assert growth["memory"] >= all_fields
+    assert growth["stream"] < all_fields / 4, growth
