@@ -13,6 +13,7 @@ from state.codec import encode_pnl
 from state.errors import StoreError
 from state.models import METRIC_COLUMNS, ORIGINS, SIM_STATUSES
 
+_METRIC_NAMES = frozenset(METRIC_COLUMNS)
 REQUIRED_ITEM_KEYS = ("canonical", "hash", "origin", "settings_key", "settings", "params_key", "params", "status")
 
 
@@ -65,7 +66,9 @@ def simulation_row(item: Mapping[str, Any], alpha_id: int, run_id: int | None, w
     metrics = dict(item.get("metrics") or {})
     if item.get("score") is not None:
         metrics["score"] = item["score"]
-    row: dict[str, Any] = {name: _finite_or_none(metrics.pop(name, None)) for name in METRIC_COLUMNS}
+    row: dict[str, Any] = dict.fromkeys(METRIC_COLUMNS)
+    for name in _METRIC_NAMES.intersection(metrics):
+        row[name] = _finite_or_none(metrics.pop(name))
     if row["days"] is not None:
         row["days"] = int(row["days"])
     pnl = item.get("daily_pnl")
