@@ -76,6 +76,7 @@ class ReturnOrderCache:
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[key] = (weakref.ref(member), weakref.ref(returns), value)
+        weakref.finalize(member, self._entries.pop, key, None)  # a dropped panel frees its entry
         return value
 
 

@@ -87,9 +87,12 @@ def test_cache_keeps_one_entry_per_array_pair():
     assert cache.get(member, returns) is first
     other = member.copy()
     assert cache.get(other, returns) is not first
-    for copy in (member.copy(), member.copy()):
+    kept = [member.copy(), member.copy()]
+    for copy in kept:
         cache.get(copy, returns)
     assert len(cache._entries) == 2
+    del kept[0]
+    assert len(cache._entries) == 1  # a mask that is gone frees its entry
 
 
 def test_index_bits_cover_every_column():
