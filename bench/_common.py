@@ -8,6 +8,7 @@ Nothing here is timed against a peer; the scripts do that.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import sys
 import threading
@@ -29,6 +30,23 @@ from miner.session import mining_session  # noqa: E402
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SP500_DAILY = SHARED_DATA / "sp500_daily.parquet"
 SP500_SECTORS = SHARED_DATA / "sp500_sectors.parquet"
+
+
+def bench_main(name: str, args: Any, run: Callable[[Any], dict], print_report: Callable[[dict], None],
+               files: tuple[tuple[str, Any], ...] = ()) -> int:
+    """What every bench's main() does: check its input files (exit 2 naming the missing one),
+    quiet the logs, run, and print the report (as JSON with --json)."""
+    for label, path in files:
+        if path and not Path(path).is_file():
+            print(f"{name}: {label} file not found: {path}", file=sys.stderr)
+            return 2
+    quiet_logs()
+    report = run(args)
+    if args.json:
+        print(json.dumps(report, default=str))
+    else:
+        print_report(report)
+    return 0
 
 
 def quiet_logs() -> None:

@@ -23,7 +23,6 @@ Usage: .venv/bin/python bench/gplearn_compare.py [--minutes 3] [--population 100
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -34,8 +33,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (SP500_DAILY, SP500_SECTORS, bench_config, daily_rank_ic, distinct_top, fmt,  # noqa: E402
-                     forward_returns, mine, print_table, quiet_logs, simulated_expression)
+from _common import (  # noqa: E402
+    SP500_DAILY,
+    SP500_SECTORS,
+    bench_config,
+    bench_main,
+    daily_rank_ic,
+    distinct_top,
+    fmt,
+    forward_returns,
+    mine,
+    print_table,
+    simulated_expression,
+)
 
 from expressions import parse  # noqa: E402
 from pipelines.candidates import alpha_values  # noqa: E402
@@ -196,17 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("gplearn_compare: gplearn is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return 2
-    for label, path in (("--data", args.data), ("--groups", args.groups)):
-        if path and not Path(path).is_file():
-            print(f"gplearn_compare: {label} file not found: {path}", file=sys.stderr)
-            return 2
-    quiet_logs()
-    report = run(args)
-    if args.json:
-        print(json.dumps(report, default=str))
-    else:
-        print_report(report)
-    return 0
+    return bench_main("gplearn_compare", args, run, print_report, (("--data", args.data), ("--groups", args.groups)))
 
 
 if __name__ == "__main__":

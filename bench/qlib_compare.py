@@ -20,7 +20,6 @@ Without pyqlib the script prints why (the import error and the install line) and
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import SHARED_DATA, SP500_DAILY, fmt, print_table, quiet_logs  # noqa: E402
+from _common import SHARED_DATA, SP500_DAILY, bench_main, fmt, print_table  # noqa: E402
 
 from expressions import Evaluator, ResultCache  # noqa: E402
 from pipelines.load import load_panel  # noqa: E402
@@ -229,16 +228,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for label, path in (("--data", Path(args.data)), ("the Alpha158 list", FEATURES)):
-        if not path.is_file():
-            print(f"qlib_compare: {label} file not found: {path}", file=sys.stderr)
-            return 2
-    quiet_logs()
-    report = run(args)
-    print(json.dumps(report, default=str) if args.json else "", end="\n" if args.json else "")
-    if not args.json:
-        print_report(report)
-    return 0
+    return bench_main("qlib_compare", args, run, print_report, (("--data", args.data), ("the Alpha158 list", FEATURES)))
 
 
 if __name__ == "__main__":

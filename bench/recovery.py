@@ -19,7 +19,6 @@ alphas, fat tails). Recovery checks are not counted as mining time.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import bench_config, distinct_top, fmt, mine, print_table, quiet_logs  # noqa: E402
+from _common import bench_config, bench_main, distinct_top, fmt, mine, print_table  # noqa: E402
 
 from miner.recovery import FOUND_AT, recovery_from_store  # noqa: E402
 from miner.submission import judge  # noqa: E402
@@ -139,16 +138,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if not Path(args.config).is_file():
-        print(f"recovery: config file not found: {args.config}", file=sys.stderr)
-        return 2
-    quiet_logs()
-    report = run(args)
-    if args.json:
-        print(json.dumps(report, default=str))
-    else:
-        print_report(report)
-    return 0
+    return bench_main("recovery", args, run, print_report, (("--config", args.config),))
 
 
 if __name__ == "__main__":

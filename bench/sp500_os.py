@@ -29,10 +29,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import SP500_DAILY, SP500_SECTORS, bench_config, distinct_top, fmt, mine, print_table, quiet_logs  # noqa: E402
+from _common import (  # noqa: E402
+    SP500_DAILY,
+    SP500_SECTORS,
+    bench_config,
+    bench_main,
+    distinct_top,
+    fmt,
+    mine,
+    print_table,
+)
 
-from miner.submission import as_submitted, judge  # noqa: E402
 from miner.session import panel_source_for  # noqa: E402
+from miner.submission import as_submitted, judge  # noqa: E402
 from state import Store  # noqa: E402
 
 FITNESS_TOP = 20
@@ -161,16 +170,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for label, path in (("--data", args.data), ("--groups", args.groups)):
-        if path and not Path(path).is_file():
-            print(f"sp500_os: {label} file not found: {path}", file=sys.stderr)
-            return 2
-    quiet_logs()
-    report = run(args)
-    print(json.dumps(report, default=str) if args.json else "", end="\n" if args.json else "")
-    if not args.json:
-        print_report(report)
-    return 0
+    return bench_main("sp500_os", args, run, print_report, (("--data", args.data), ("--groups", args.groups)))
 
 
 if __name__ == "__main__":
