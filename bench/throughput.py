@@ -54,8 +54,13 @@ WARMUP_WINDOW = 7  # not in WINDOWS: warm-up results never serve the timed batch
 
 
 def warmup_expressions(workers: int) -> list[str]:
-    """Every template on close with a window the batch does not use, repeated per worker."""
-    return [t.format(f="close", w=WARMUP_WINDOW) for t in TEMPLATES] * (2 * max(1, workers))
+    """Every template on close with a window the batch does not use, 4 x workers times over.
+
+    ``chunks`` then cuts it into 4 x workers tasks of exactly one copy each, so whichever tasks
+    a worker gets, it has run every template (a shorter list let a worker see only half of them
+    and load the other half's kernels inside the timed batch).
+    """
+    return [t.format(f="close", w=WARMUP_WINDOW) for t in TEMPLATES] * (4 * max(1, workers))
 
 
 def typical_expressions(count: int = 200) -> list[str]:
