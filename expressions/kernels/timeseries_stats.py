@@ -124,6 +124,8 @@ def _pair_window_2d(x, y, window, min_count, stat, time_x):
     centred sums are ``c * S_uv - S_u * S_v`` (times 1/c), exact zeros on constant windows.
     """
     if min_count >= window and not time_x:
+        if stat == PAIR_COV:
+            return _full_cov_2d(x, y, window)
         return _full_pair_window_2d(x, y, window, stat)
     t_len, n = x.shape
     out = np.empty((t_len, n))
@@ -227,6 +229,51 @@ def _full_pair_window_2d(x, y, window, stat):
                     sv[i, j] = sv[i + 1, j] + dv
                     suu[i, j] = suu[i + 1, j] + du * du
                     svv[i, j] = svv[i + 1, j] + dv * dv
+                    suv[i, j] = suv[i + 1, j] + du * dv
+    out[: window - 1] = np.nan
+    if window < 2:
+        out[:] = np.nan
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _full_cov_2d(x, y, window):
+    """``_full_pair_window_2d`` for the covariance, which needs no sums of squares (3 sums, not
+    5: 40% less memory traffic)."""
+    t_len, n = x.shape
+    out = np.empty((t_len, n))
+    rows = _suffix_rows(window, t_len)
+    su, sv, suv = np.zeros((rows, n)), np.zeros((rows, n)), np.zeros((rows, n))
+    pu, pv, puv, rsu, rsv = np.empty(n), np.empty(n), np.empty(n), np.zeros(n), np.zeros(n)
+    c = float(window)
+    for b0 in range(0, t_len, window):
+        b1 = min(t_len, b0 + window)
+        pu[:] = 0.0
+        pv[:] = 0.0
+        puv[:] = 0.0
+        for t in range(b0, b1):
+            i = t - b0 + 1
+            na = float(window - i)
+            for j in range(n):
+                du, dv = x[t, j] - x[b0, j], y[t, j] - y[b0, j]
+                pu[j] += du
+                pv[j] += dv
+                puv[j] += du * dv
+                eu = x[b0, j] - rsu[j] if na > 0 else 0.0
+                ev = y[b0, j] - rsv[j] if na > 0 else 0.0
+                au = su[i, j] - na * eu + pu[j]
+                av = sv[i, j] - na * ev + pv[j]
+                cuv = c * (suv[i, j] - eu * sv[i, j] - ev * su[i, j] + na * eu * ev + puv[j]) - au * av
+                out[t, j] = cuv / (c * (c - 1.0))
+        if b1 - b0 == window:
+            rsu[:] = x[b1 - 1]
+            rsv[:] = y[b1 - 1]
+            for t in range(b1 - 1, b0 - 1, -1):
+                i = t - b0
+                for j in range(n):
+                    du, dv = x[t, j] - rsu[j], y[t, j] - rsv[j]
+                    su[i, j] = su[i + 1, j] + du
+                    sv[i, j] = sv[i + 1, j] + dv
                     suv[i, j] = suv[i + 1, j] + du * dv
     out[: window - 1] = np.nan
     if window < 2:
