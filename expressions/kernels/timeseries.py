@@ -261,7 +261,7 @@ def _full_var(x, window, ddof, root):
                 a1 = s1[i, j] - na * e + p1[j]
                 a2 = s2[i, j] - e * (2.0 * s1[i, j] - na * e) + p2[j]
                 m2 = a2 - a1 * a1 * ((c - ddof) * q)
-                var = (0.0 if m2 < 0.0 else m2) * (c * q)  # max() would drop a NaN
+                var = (0.0 if m2 < 0.0 else m2) * (c * q)  # noqa: FURB136 (max() drops a NaN)
                 out[t, j] = np.sqrt(var) if root else var
         if b1 - b0 == window:
             rs[:] = x[b1 - 1]

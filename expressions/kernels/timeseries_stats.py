@@ -286,8 +286,8 @@ def _pair_value(stat, c, cuu, cvv, cuv, au, av, ru, rv, ut, vt):
     """The statistic from c times the centred sums (rounding below 0 clamped, NaN kept);
     ``au``/``av``: summed deviations from the references ``ru``/``rv``; ``ut``/``vt``: today's
     pair."""
-    cuu = 0.0 if cuu < 0.0 else cuu
-    cvv = 0.0 if cvv < 0.0 else cvv
+    cuu = 0.0 if cuu < 0.0 else cuu  # noqa: FURB136 (numba's max() drops a NaN)
+    cvv = 0.0 if cvv < 0.0 else cvv  # noqa: FURB136
     if stat == PAIR_COV:
         return cuv / (c * (c - 1.0))
     if stat == PAIR_CORR:
