@@ -286,6 +286,8 @@ def _text_without_na(column: pl.Series) -> pl.Series:
 
 
 def _parse_numbers(column: pl.Series, name: str, source: Path, where: Callable[[int], str]) -> np.ndarray:
+    if column.dtype in (pl.Float32, pl.Float64):
+        return column.to_numpy().astype(np.float64, copy=False)  # nulls come out as NaN
     if column.dtype.is_numeric() or column.dtype == pl.Boolean:
         return column.cast(pl.Float64).fill_null(np.nan).to_numpy()
     if column.dtype != pl.String:
