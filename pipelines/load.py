@@ -46,7 +46,6 @@ class _Layout:
     dates: np.ndarray
     symbols: np.ndarray
     cell: np.ndarray
-    rows: int
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -320,12 +319,8 @@ def _read_layout(columns: SourceColumns, names: dict[str, str], source: Path) ->
     counts = np.bincount(cell, minlength=t * n)
     if counts.max() > 1:
         _raise_duplicates(cell, counts, dates, symbols, source, where)
-    return _Layout(
-        dates=unique_days.astype("datetime64[D]"),
-        symbols=np.asarray(unique_symbols.to_list(), dtype=object),
-        cell=cell,
-        rows=len(cell),
-    )
+    symbols_sorted = np.asarray(unique_symbols.to_list(), dtype=object)
+    return _Layout(dates=unique_days.astype("datetime64[D]"), symbols=symbols_sorted, cell=cell)
 
 
 def _converted_fields(
@@ -335,7 +330,7 @@ def _converted_fields(
     name_of = {original: name for name, original in names.items() if name not in ("date", "symbol")}
     blanked: dict[str, int] = {}
     converted: list[str] = []
-    for batch in columns.batches(list(name_of), layout.rows):
+    for batch in columns.batches(list(name_of), len(layout.cell)):
         for original in batch.columns:
             array = _field_array(batch[original], name_of[original], layout, source)
             if array is None:
@@ -347,7 +342,7 @@ def _converted_fields(
             del array
         del batch  # before the next batch is read: one batch in memory at a time
     _log_blanked(blanked, source)
-    log.info("panel_loaded", source=str(source), rows=layout.rows, dates=layout.shape[0], symbols=layout.shape[1],
+    log.info("panel_loaded", source=str(source), rows=len(layout.cell), dates=layout.shape[0], symbols=layout.shape[1],
              fields=len(converted), first_fields=converted[:_LOGGED_FIELD_NAMES])
 
 

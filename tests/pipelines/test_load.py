@@ -223,24 +223,27 @@ def wide_frame(n_fields: int, n_symbols: int, n_days: int, seed: int = 0) -> pl.
     return pl.DataFrame(columns).sample(fraction=1.0, shuffle=True, seed=seed)
 
 
-def test_streamed_load_equals_the_in_memory_conversion(tmp_path, monkeypatch):
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_streamed_load_equals_the_in_memory_conversion(tmp_path, monkeypatch, suffix):
     from pipelines import source_columns
 
-    path = tmp_path / "wide.parquet"
-    wide_frame(40, 7, 30).write_parquet(path)
+    path = tmp_path / f"wide.{suffix}"
+    frame = wide_frame(40, 7, 30)
+    frame.write_parquet(path) if suffix == "parquet" else frame.write_csv(path)
+    in_memory = read_panel(path)  # every column in one batch
     monkeypatch.setattr(source_columns, "PARQUET_BATCH_BYTES", 3 * 7 * 30 * 8)  # 3 columns a batch
+    monkeypatch.setattr(source_columns, "CSV_BATCH_BYTES", path.stat().st_size * 3 // 45)
+    assert source_columns.SourceColumns(path)._batch_size(45, 7 * 30) == 3
     with capture_logs() as logs:
         streamed = load_panel(path, cache_dir=tmp_path / "cache")
-    in_memory = read_panel(path)
     assert streamed.cache_path is not None and isinstance(streamed.field("close").base, np.memmap)
     assert list(streamed.fields) == list(in_memory.fields) and len(streamed.fields.stored_names()) == 45
     for name in ("returns", "vwap", "adv20", *in_memory.fields.stored_names()):
         np.testing.assert_array_equal(streamed.field(name), in_memory.field(name))
     np.testing.assert_array_equal(streamed.dates, in_memory.dates)
     assert list(streamed.symbols) == list(in_memory.symbols)
-    frame = pl.read_parquet(path)  # one cell by hand: the row of (2020-01-05, S003)
     row = frame.filter((pl.col("date") == np.datetime64("2020-01-05")) & (pl.col("symbol") == "S003"))
-    assert streamed.field("f0017")[4, 3] == np.float64(row["f0017"][0])
+    assert streamed.field("f0017")[4, 3] == pytest.approx(float(row["f0017"][0]), rel=1e-6)
     loaded = next(e for e in logs if e["event"] == "panel_loaded")
     assert loaded["fields"] == 45 and loaded["first_fields"] == ["open", "high", "low", "close", "volume"]
     blanked = next(e for e in logs if e["event"] == "non_positive_prices_set_to_nan")
