@@ -24,7 +24,8 @@ Two dialects share one tree:
 ``qlib``: Qlib's expression syntax: ``$close`` fields, Qlib's operator names (``Ref``,
   ``Mean``, ``Greater`` ... resolved by ``registry.resolve(name, "qlib")``, with Qlib's own
   semantics) and Python's infix precedence: ``|`` < ``&`` are *tighter* than comparisons,
-  then ``+ -``, ``* /``, prefix ``-``, ``**``.
+  then ``+ -``, ``* /``, prefix ``-``, ``**``. Comparisons and ``& |`` map to Qlib's
+  ``Gt`` ... ``And``/``Or`` (a NaN compares false); arithmetic maps to BRAIN's operators.
 
 Errors are ``ExpressionError`` subclasses carrying the 0-based ``position`` of the problem.
 """
@@ -44,16 +45,17 @@ from expressions.types import Scalar, Series, Text
 
 DIALECTS = ("brain", "qlib")
 
-# Python's precedence as Qlib evaluates it; higher binds tighter.
+# Python's precedence as Qlib evaluates it; higher binds tighter. Comparisons and & | are
+# Qlib's own operators (numpy: NaN compares false), not BRAIN's (NaN in, NaN out).
 QLIB_BINARY: dict[str, tuple[int, str, bool]] = {
-    "==": (3, "equal", False),
-    "!=": (3, "not_equal", False),
-    "<": (3, "less", False),
-    "<=": (3, "less_equal", False),
-    ">": (3, "greater", False),
-    ">=": (3, "greater_equal", False),
-    "|": (4, "or_", False),
-    "&": (5, "and_", False),
+    "==": (3, "qlib_eq", False),
+    "!=": (3, "qlib_ne", False),
+    "<": (3, "qlib_lt", False),
+    "<=": (3, "qlib_le", False),
+    ">": (3, "qlib_gt", False),
+    ">=": (3, "qlib_ge", False),
+    "|": (4, "qlib_or", False),
+    "&": (5, "qlib_and", False),
     "+": (6, "add", False),
     "-": (6, "subtract", False),
     "*": (7, "multiply", False),

@@ -6,14 +6,23 @@ Semantics follow microsoft/qlib ``qlib/data/ops.py`` (and ``_libs/rolling.pyx``)
   that exists and NaNs are skipped (one non-NaN value is enough; Std/Var need 2 (ddof=1), Skew 3,
   Kurt 4). ``N == 0`` means an expanding window.
 - ``Ref(x, N)`` is ``shift(N)``: N < 0 reads the future (labels only; the miner never uses it).
+- An instrument's history starts at its first non-NaN value (Qlib loads it from its first
+  date): the NaNs before it belong to no window. This matters only where Qlib keeps NaNs in a
+  window: ``IdxMax``/``IdxMin`` and ``WMA`` (and ``Delta(x, 0)``, x minus the first value).
 - ``IdxMax``/``IdxMin``: 1-based position of ``np.argmax``/``np.argmin`` from the window start
-  (oldest on ties; numpy's rule that a NaN wins is kept).
+  (oldest on ties; numpy's rule that the first NaN in the window wins is kept).
 - ``Rank``: pandas ``rolling.rank(pct=True)``: average rank of the last value / non-NaN count.
 - ``Slope``/``Rsquare``/``Resi``: OLS of the non-NaN values on their positions in the window;
-  ``Resi`` is today's residual. ``Rsquare`` and ``Corr`` are NaN where a rolling std <= 2e-5.
+  ``Resi`` is today's residual; NaN below 2 values. Computed stably: Qlib's one-pass running
+  sums (``_libs/rolling.pyx``) drift with the history they have seen, so its Rsquare is off by
+  ~2.5e-8 on the S&P data and it may give +-inf for a 1-value window where this gives NaN.
+  ``Rsquare`` and ``Corr`` are NaN where a rolling std <= 2e-5.
 - ``WMA``: weights 1..L normalised, then ``np.nanmean(w * x)``. ``EMA``: ``ewm(span=N)``.
 - Elementwise ops are numpy's: comparisons give 1.0/0.0 and a NaN compares false (``Ne``:
-  true); ``And``/``Or``/``Not``/``If`` read a value as true when it is non-zero (NaN is true).
+  true), also for the infix ``> >= < <= == !=`` of Qlib text (the parser maps them here),
+  except before the instrument's first value (rows Qlib never loads), which stay NaN;
+  ``And``/``Or``/``Not``/``If`` (and ``& |``) read a value as true when it is non-zero (NaN is
+  true); Qlib's bitwise ops raise on non-boolean floats, where these read non-zero as true.
 """
 
 from __future__ import annotations
@@ -21,11 +30,13 @@ from __future__ import annotations
 import numpy as np
 
 from expressions.errors import EvaluationError
+from expressions.kernels import qlib as qk
 from expressions.kernels import timeseries as ts
 from expressions.kernels import timeseries_order as order
 from expressions.kernels import timeseries_path as path
 from expressions.kernels import timeseries_stats as stats
 from expressions.kernels._wrap import nan_where, panel, panels, shift
+from expressions.reference import qlib as twins
 from expressions.reference import timeseries as reference
 from expressions.registry import OpSpec, add, window_lookback
 from expressions.types import Bool, Scalar, Series, Window
@@ -76,7 +87,7 @@ def _rolling(qlib_name, doc, compute, cost=2.0, minimum=1):
         x = panel(x)
         return compute(x, _window(n, x, qlib_name, minimum))
 
-    ref = getattr(reference, f"qlib_{qlib_name.lower()}")
+    ref = getattr(twins, f"qlib_{qlib_name.lower()}", None) or getattr(reference, f"qlib_{qlib_name.lower()}")
     return _declare(qlib_name, (Series, Window), Series, fn, doc, ROLLING, window_lookback, cost, ref)
 
 
@@ -102,17 +113,16 @@ _ROLLING_OPS = (
     ("Kurt", "Rolling excess kurtosis (pandas); N >= 4.", lambda x, n: stats.ts_moment_2d(x, n, 1, 4), 6.0, 4),
     ("Max", "Rolling maximum.", lambda x, n: order.ts_extreme_2d(x, n, 1, True, False), 4.0, 1),
     ("Min", "Rolling minimum.", lambda x, n: order.ts_extreme_2d(x, n, 1, False, False), 4.0, 1),
-    ("IdxMax", "1-based position of the rolling maximum from the window start.", lambda x, n: order.qlib_idx_extreme_2d(x, n, True), 4.0, 1),
-    ("IdxMin", "1-based position of the rolling minimum from the window start.", lambda x, n: order.qlib_idx_extreme_2d(x, n, False), 4.0, 1),
+    ("IdxMax", "1-based position of the rolling maximum from the window start.", lambda x, n: qk.idx_extreme_2d(x, n, True), 4.0, 1),
+    ("IdxMin", "1-based position of the rolling minimum from the window start.", lambda x, n: qk.idx_extreme_2d(x, n, False), 4.0, 1),
     ("Med", "Rolling median.", lambda x, n: order.ts_quantile_2d(x, n, 1, 0.5), 10.0, 1),
     ("Mad", "Rolling mean absolute deviation from the window mean.", lambda x, n: stats.ts_moment_2d(x, n, 1, 1), 5.0, 1),
     ("Rank", "Percentile (pct=True) rank of the last value within its window.", lambda x, n: order.ts_rank_2d(x, n, 1, 1), 5.0, 1),
     ("Count", "Number of non-NaN values in the window.", ts.ts_count_2d, 1.0, 1),
-    ("Delta", "x minus its value N days ago.", lambda x, n: ts.ts_delta_2d(x, n), 1.0, 1),
-    ("Slope", "Slope of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, 2, True), 8.0, 1),
-    ("Resi", "Today's residual of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, 0, True), 8.0, 1),
+    ("Slope", "Slope of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, stats.REG_SLOPE, True), 8.0, 1),
+    ("Resi", "Today's residual of the rolling regression on the time index.", lambda x, n: stats.ts_regression_2d(x, x, n, 1, stats.REG_RESIDUAL, True), 8.0, 1),
     ("Rsquare", "R-squared of the rolling regression on the time index.", _rsquare, 8.0, 1),
-    ("WMA", "Linearly weighted moving average (Qlib's nanmean of weighted values).", lambda x, n: ts.ts_weighted_mean_2d(x, n, 1, 2, 1.0), 3.0, 1),
+    ("WMA", "Linearly weighted moving average (Qlib's nanmean of weighted values).", qk.wma_2d, 3.0, 1),
     ("EMA", "Exponential moving average, pandas ewm(span=N).", lambda x, n: path.ewm_mean_2d(x, 2.0 / (n + 1.0), 1), 2.0, 1),
 )
 
@@ -126,6 +136,21 @@ def _ref(x, n):
 
 _declare("Ref", (Series, Window), Series, _ref, "Value N days ago (N < 0: the future).",
          "NaN where nothing was shifted in", _ref_lookback, 1.0, reference.qlib_ref)
+
+
+def _delta(x, n):
+    x = panel(x)
+    if int(n) != 0:
+        return ts.ts_delta_2d(x, _window(n, x, "Delta"))
+    first = qk.first_valid_rows(x)
+    listed = first < x.shape[0]
+    start = np.full(x.shape[1], np.nan)
+    start[listed] = x[first[listed], np.flatnonzero(listed)]
+    return x - start
+
+
+_declare("Delta", (Series, Window), Series, _delta, "x minus its value N days ago (N = 0: minus the first value).",
+         "NaN where either value is NaN", window_lookback, 1.0, twins.qlib_delta)
 
 
 def _quantile(x, n, qscore):
@@ -170,8 +195,34 @@ def _truth(a):
     return np.asarray(a) != 0
 
 
+def _from_listing(func):
+    """``func`` on panels, NaN before the first row where a series argument has a value.
+
+    These ops turn NaN into numbers (a NaN compares false, is true for And/Or/If); the rows
+    before an instrument's first value are not part of its history in Qlib, so they stay NaN.
+    """
+
+    def fn(*args):
+        arrays = panels(*args)
+        out = np.array(func(*arrays), dtype=np.float64)
+        out[np.arange(out.shape[0])[:, None] < _first_rows(arrays)[None, :]] = np.nan
+        return out
+
+    return fn
+
+
+def _first_rows(arrays) -> np.ndarray:
+    """Per column, the first row where an argument has a value; a constant column (the
+    evaluator's broadcast literal) does not count unless every argument is constant there."""
+    t_len = arrays[0].shape[0]
+    first = np.full(arrays[0].shape[1], t_len + 1)
+    for a in arrays:
+        constant = (a == a[:1]).all(axis=0)
+        first = np.minimum(first, np.where(constant, t_len + 1, qk.first_valid_rows(a)))
+    return np.where(first > t_len, 0, first)
+
+
 def _if(cond, left, right):
-    cond, left, right = panels(cond, left, right)
     return np.where(_truth(cond), left, right)
 
 
@@ -186,18 +237,18 @@ _ELEMENTWISE = (
     ("Div", (Series, Series), Series, _binary(np.divide), "a / b (inf on division by 0)."),
     ("Greater", (Series, Series), Series, _binary(np.maximum), "Elementwise maximum (NaN wins)."),
     ("Less", (Series, Series), Series, _binary(np.minimum), "Elementwise minimum (NaN wins)."),
-    ("Gt", (Series, Series), Bool, _binary(np.greater), "1 where a > b else 0."),
-    ("Ge", (Series, Series), Bool, _binary(np.greater_equal), "1 where a >= b else 0."),
-    ("Lt", (Series, Series), Bool, _binary(np.less), "1 where a < b else 0."),
-    ("Le", (Series, Series), Bool, _binary(np.less_equal), "1 where a <= b else 0."),
-    ("Eq", (Series, Series), Bool, _binary(np.equal), "1 where a == b else 0."),
-    ("Ne", (Series, Series), Bool, _binary(np.not_equal), "1 where a != b else 0 (NaN != NaN)."),
-    ("And", (Series, Series), Bool, _binary(lambda a, b: _truth(a) & _truth(b)), "1 where both are non-zero."),
-    ("Or", (Series, Series), Bool, _binary(lambda a, b: _truth(a) | _truth(b)), "1 where either is non-zero."),
-    ("Not", (Series,), Bool, _unary(lambda a: (~_truth(a)).astype(np.float64)), "1 where the value is 0."),
-    ("If", (Series, Series, Series), Series, _if, "left where cond is non-zero, else right."),
+    ("Gt", (Series, Series), Bool, _from_listing(np.greater), "1 where a > b else 0."),
+    ("Ge", (Series, Series), Bool, _from_listing(np.greater_equal), "1 where a >= b else 0."),
+    ("Lt", (Series, Series), Bool, _from_listing(np.less), "1 where a < b else 0."),
+    ("Le", (Series, Series), Bool, _from_listing(np.less_equal), "1 where a <= b else 0."),
+    ("Eq", (Series, Series), Bool, _from_listing(np.equal), "1 where a == b else 0."),
+    ("Ne", (Series, Series), Bool, _from_listing(np.not_equal), "1 where a != b else 0 (NaN != NaN)."),
+    ("And", (Series, Series), Bool, _from_listing(lambda a, b: _truth(a) & _truth(b)), "1 where both are non-zero."),
+    ("Or", (Series, Series), Bool, _from_listing(lambda a, b: _truth(a) | _truth(b)), "1 where either is non-zero."),
+    ("Not", (Series,), Bool, _from_listing(lambda a: ~_truth(a)), "1 where the value is 0."),
+    ("If", (Series, Series, Series), Series, _from_listing(_if), "left where cond is non-zero, else right."),
 )
 
 for _name, _args, _returns, _fn, _doc in _ELEMENTWISE:
     _declare(_name, _args, _returns, _fn, _doc, "numpy semantics: NaN propagates, compares false",
-             lambda *_: 0, 1.0, None)
+             lambda *_: 0, 1.0, getattr(twins, f"qlib_{_name.lower()}", None))

@@ -132,9 +132,11 @@ def test_qlib_dialect(test_ops):
     text = canonical(tree)
     assert text == "(zz_test_qmean(close, 5) - open) / (1e-12 + (high - low))"
     assert parse(text) == tree  # prints in canonical BRAIN syntax
-    assert canonical(parse("$close > $open", dialect="qlib")) == "close > open"
+    # Qlib's comparisons (a NaN compares false), not BRAIN's
+    assert canonical(parse("$close > $open", dialect="qlib")) == "qlib_gt(close, open)"
     # Python precedence: '&' binds tighter than comparisons
-    assert canonical(parse("($close > $open) & ($high > $low)", dialect="qlib")) == "close > open && high > low"
+    assert canonical(parse("($close > $open) & ($high > $low)", dialect="qlib")) == (
+        "qlib_and(qlib_gt(close, open), qlib_gt(high, low))")
     assert canonical(parse("-$close ** 2", dialect="qlib")) == "-close ^ 2"
     with pytest.raises(ExpressionTypeError, match="ZzTestMean"):
         parse("ZzTestMean(close, 5)")  # Qlib names are not BRAIN names
