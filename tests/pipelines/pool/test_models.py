@@ -61,8 +61,9 @@ def test_unknown_model():
         check_model("svm")
 
 
-@pytest.mark.skipif(HAVE_LIGHTGBM, reason="lightgbm is installed here: the missing-package message cannot show")
-def test_lightgbm_missing_is_a_clear_error():
+def test_lightgbm_missing_is_a_clear_error(monkeypatch):
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "lightgbm" else find_spec(name, *a))
     with pytest.raises(PoolError, match="model 'lightgbm' needs the lightgbm package: pip install lightgbm"):
         check_model("lightgbm")
 
