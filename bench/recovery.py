@@ -4,7 +4,7 @@ The miner runs as ``alphaminer run`` does (``miner.session`` + ``miner.cycle.run
 settings, no LLM) on a temporary SQLite store, for --minutes of mining time. After every cycle
 (and the partial last one) a row reports: mining seconds, candidates simulated, planted alphas
 found among the stored alphas that pass the in-sample Sharpe and fitness limits, as
-``alphaminer once --planted`` counts them (``miner.recovery.recovery_from_store``: mean daily
+``alphaminer once --planted`` counts them (``miner.recovery``: mean daily
 in-sample rank correlation >= 0.8), and the best in-sample Sharpe / fitness. At the end only, the
 best --os-top alphas are judged like ``submit`` does (``miner.submission.judge``): their OS Sharpe.
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import bench_config, bench_main, distinct_top, fmt, mine, print_table  # noqa: E402
 
-from miner.recovery import FOUND_AT, recovery_from_store  # noqa: E402
+from miner.recovery import FOUND_AT, better_matches, passing_alphas, recovery  # noqa: E402
 from miner.submission import judge  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -41,13 +41,29 @@ def planted_of(config_path: str) -> list[tuple[str, float, str]]:
     return [(p.expression, p.ic, p.name) for p in SyntheticConfig.from_toml(config_path).planted]
 
 
-def progress_row(ctx, progress) -> tuple[dict, list]:
+class RecoveryTracker:
+    """Recovery as ``once --planted`` counts it, checking only the passing alphas new since the last
+    row (the count grows by hundreds a cycle; re-checking all of them each time would dominate)."""
+
+    def __init__(self):
+        self.checked: set[str] = set()
+        self.matches: list = []
+
+    def update(self, ctx) -> list:
+        settings = ctx.base_settings
+        fresh = [e for e in passing_alphas(ctx.store, settings.delay) if e not in self.checked]
+        found = recovery(ctx.panel, ctx.panel.planted, fresh, universe=settings.universe,
+                         os_fraction=settings.os_fraction)
+        self.matches = better_matches(self.matches, found) if self.matches else found
+        self.checked.update(fresh)
+        return self.matches
+
+
+def progress_row(ctx, progress, tracker: RecoveryTracker) -> tuple[dict, list]:
     """One row of the table: figures after a cycle, and the recovery matches behind it."""
     top = distinct_top(ctx.store, 1)
     started = time.perf_counter()
-    settings = ctx.base_settings
-    matches = recovery_from_store(ctx.store, ctx.panel, universe=settings.universe, delay=settings.delay,
-                                  os_fraction=settings.os_fraction)
+    matches = tracker.update(ctx)
     best = top[0]["metrics"] if top else {}
     by_sharpe = ctx.store.top_simulations(1, metric="sharpe")
     by_fitness = ctx.store.top_simulations(1, metric="fitness")
@@ -83,11 +99,12 @@ def run(args: argparse.Namespace) -> dict:
         config = bench_config(f"sqlite:///{tmp}/store.db", synthetic_config=args.config,
                               cache_dir=args.cache_dir or tmp, seed=args.seed)
         planted: list = []
+        tracker = RecoveryTracker()
 
         def on_cycle(ctx, progress) -> None:
             if not planted:
                 planted.extend(planted_of(args.config))
-            row, matches = progress_row(ctx, progress)
+            row, matches = progress_row(ctx, progress, tracker)
             rows.append(row)
             last["matches"] = matches
             if not args.json:

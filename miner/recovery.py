@@ -61,6 +61,15 @@ def recovery(panel: Panel, planted: Sequence[tuple[str, float]], mined: Sequence
 def recovery_from_store(store: Store, panel: Panel, *, universe: str = "TOP500", delay: int = 1,
                         os_fraction: float = 0.2) -> list[Match]:
     """``recovery`` over the store's alphas that pass the in-sample Sharpe and fitness limits."""
+    return recovery(panel, panel.planted, passing_alphas(store, delay), universe=universe, os_fraction=os_fraction)
+
+
+def passing_alphas(store: Store, delay: int = 1) -> list[str]:
+    """Distinct expressions of the stored simulations passing the IS Sharpe and fitness limits."""
     rows = store.top_simulations(1_000_000, "fitness", min_sharpe=SHARPE_LIMIT[delay], min_fitness=FITNESS_LIMIT[delay])
-    mined = list(dict.fromkeys(row["canonical"] for row in rows))
-    return recovery(panel, panel.planted, mined, universe=universe, os_fraction=os_fraction)
+    return list(dict.fromkeys(row["canonical"] for row in rows))
+
+
+def better_matches(old: Sequence[Match], new: Sequence[Match]) -> list[Match]:
+    """Per planted alpha, the closer of two matches (for checking only what is new since)."""
+    return [b if a.best is None or b.correlation > a.correlation else a for a, b in zip(old, new)]

@@ -48,3 +48,11 @@ def test_recovery_takes_the_sign_into_account():
     (match,) = recovery(panel, panel.planted[:1], [f"-({first})"], universe="TOP50")
     assert not match.found and match.correlation == pytest.approx(-1.0)
     assert np.isfinite(match.correlation)
+
+
+def test_better_matches_keeps_the_closer_alpha_per_planted_one():
+    from miner.recovery import Match, better_matches
+
+    old = [Match("a", 0.05, "x", 0.9), Match("b", 0.04, None, -1.0)]
+    new = [Match("a", 0.05, "y", 0.7), Match("b", 0.04, "z", 0.85)]
+    assert [(m.best, m.correlation) for m in better_matches(old, new)] == [("x", 0.9), ("z", 0.85)]
