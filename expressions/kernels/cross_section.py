@@ -15,6 +15,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Re-exported: the rank kernels live in their own module (packed-key sorting).
+from expressions.kernels.rank import group_rank_2d, rank_2d  # noqa: F401
+
 # Statistics computed by group_stat_2d (one kernel, one accumulator pass, several outputs).
 GROUP_MEAN = 0
 GROUP_NEUTRALIZE = 1
@@ -24,46 +27,6 @@ GROUP_SUM = 4
 GROUP_COUNT = 5
 GROUP_MAX = 6
 GROUP_MIN = 7
-
-
-@njit(cache=True)
-def _assign_ranks(row, members, out_row, probability):
-    """Write tie-averaged ranks of row[members], whose positions come in ascending value order.
-
-    rank: (average rank - 1) / (m - 1), a lone member 0.5; probability: (average rank - 0.5) / m.
-    """
-    m = members.size
-    i = 0
-    while i < m:
-        j = i
-        while j + 1 < m and row[members[j + 1]] == row[members[i]]:
-            j += 1
-        average = 0.5 * (i + j) + 1.0
-        if probability:
-            value = (average - 0.5) / m
-        elif m == 1:
-            value = 0.5
-        else:
-            value = (average - 1.0) / (m - 1)
-        for k in range(i, j + 1):
-            out_row[members[k]] = value
-        i = j + 1
-
-
-@njit(cache=True)
-def rank_2d(x, probability):
-    """Per row: tie-averaged rank (see _assign_ranks) of each non-NaN value."""
-    t_len, n = x.shape
-    out = np.full((t_len, n), np.nan)
-    idx = np.empty(n, np.int64)
-    vals = np.empty(n)
-    for t in range(t_len):
-        m = _gather_valid(x[t], idx, vals)
-        # Sorting only the m valid values (quicksort: stability is not needed, ties are averaged)
-        # measured faster than numpy's row argsort of the whole panel followed by this walk.
-        members = idx[np.argsort(vals[:m])]
-        _assign_ranks(x[t], members, out[t], probability)
-    return out
 
 
 @njit(cache=True)
@@ -324,41 +287,6 @@ def group_stat_2d(x, g, n_groups, stat):
                 out[t, i] = hi[c]
             else:
                 out[t, i] = lo[c]
-    return out
-
-
-@njit(cache=True)
-def group_rank_2d(x, g, n_groups):
-    """Per row and group: tie-averaged rank in [0, 1] (lone member 0.5), NaN-free members only."""
-    t_len, n = x.shape
-    out = np.full((t_len, n), np.nan)
-    idx = np.empty(n, np.int64)
-    vals = np.empty(n)
-    by_group = np.empty(n, np.int64)
-    count = np.zeros(n_groups, np.int64)
-    start = np.zeros(n_groups + 1, np.int64)
-    cursor = np.zeros(n_groups, np.int64)
-    for t in range(t_len):
-        m = 0
-        count[:] = 0
-        for i in range(n):
-            c = g[t, i]
-            if c >= 0 and not np.isnan(x[t, i]):
-                idx[m] = i
-                vals[m] = x[t, i]
-                count[c] += 1
-                m += 1
-        for c in range(n_groups):
-            start[c + 1] = start[c] + count[c]
-            cursor[c] = start[c]
-        # One sort of the row, then a stable counting sort by code: each group comes out ascending.
-        for k in np.argsort(vals[:m]):
-            c = g[t, idx[k]]
-            by_group[cursor[c]] = idx[k]
-            cursor[c] += 1
-        for c in range(n_groups):
-            if count[c] > 0:
-                _assign_ranks(x[t], by_group[start[c] : start[c + 1]], out[t], False)
     return out
 
 

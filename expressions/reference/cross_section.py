@@ -45,7 +45,7 @@ def _spread_is_zero(day) -> bool:
 def rank(x):
     def day_rule(day):
         if len(day) == 1:
-            return day * 0 + 0.5
+            return day.map(lambda _: 0.5)  # also for a lone inf (inf * 0 would be NaN)
         return (day.rank(method="average") - 1) / (len(day) - 1)
 
     return _per_day(x, day_rule)
@@ -150,7 +150,7 @@ def group_neutralize(x, group):
 
 
 def group_rank(x, group):
-    return _per_group(x, group, lambda v: v * 0 + 0.5 if len(v) == 1 else (v.rank() - 1) / (len(v) - 1))
+    return _per_group(x, group, lambda v: v.map(lambda _: 0.5) if len(v) == 1 else (v.rank() - 1) / (len(v) - 1))
 
 
 def group_zscore(x, group):

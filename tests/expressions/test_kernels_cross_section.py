@@ -130,3 +130,85 @@ def test_quantile_rejects_unknown_driver():
 
     with pytest.raises(ExpressionTypeError, match="driver must be one of .* got 'laplace'"):
         quantile(np.zeros((2, 3)), driver="laplace")
+
+
+def nasty_rows(t: int, n: int, seed: int) -> np.ndarray:
+    """NaN, +-inf, ties (rounded values, -0.0 with 0.0), values a few ulps apart (one run of equal
+    packed-key high bits), an all-NaN row, one-member rows (finite and inf), a constant row."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(t, n))
+    x[:, : n // 3] = np.round(x[:, : n // 3])
+    near = rng.random((t, n)) < 0.15
+    x[near] = 1.0 + rng.integers(0, 64, near.sum()) * np.finfo(float).eps
+    x[rng.random((t, n)) < 0.05] = -0.0
+    x[rng.random((t, n)) < 0.04] = np.inf
+    x[rng.random((t, n)) < 0.04] = -np.inf
+    x[rng.random((t, n)) < 0.15] = np.nan
+    x[1] = np.nan
+    x[2] = np.nan
+    x[2, n // 2] = 3.0
+    x[3] = np.nan
+    x[3, 0] = np.inf
+    x[4] = 7.0
+    return x
+
+
+WIDTHS = [1, 2, 3, 5, 17, 64, 65, 300]
+
+
+@pytest.mark.parametrize("n", WIDTHS)
+def test_rank_kernel_matches_reference_exactly(n):
+    from expressions.kernels.cross_section import rank_2d
+    from expressions.reference.cross_section import rank
+
+    x = readonly(nasty_rows(12, n, seed=n))
+    np.testing.assert_array_equal(rank_2d(x, False), rank(x), err_msg=f"n={n}")
+
+
+@pytest.mark.parametrize("n", WIDTHS)
+def test_rank_probability_mode_matches_pandas(n):
+    import pandas as pd
+
+    from expressions.kernels.cross_section import rank_2d
+
+    x = nasty_rows(12, n, seed=100 + n)
+    frame = pd.DataFrame(x)
+    expected = (frame.rank(axis=1) - 0.5).to_numpy() / frame.count(axis=1).to_numpy()[:, None]
+    np.testing.assert_array_equal(rank_2d(x, True), expected, err_msg=f"n={n}")
+
+
+@pytest.mark.parametrize("n", WIDTHS)
+def test_group_rank_kernel_matches_reference_exactly(n):
+    from expressions.kernels.cross_section import group_rank_2d
+    from expressions.reference.cross_section import group_rank
+
+    x = readonly(nasty_rows(12, n, seed=200 + n))
+    codes = np.random.default_rng(n).integers(-1, 4, size=x.shape)  # -1: no group
+    np.testing.assert_array_equal(group_rank_2d(x, codes, 4), group_rank(x, codes), err_msg=f"n={n}")
+
+
+def test_rank_kernel_by_hand_on_ulps_zeros_and_inf():
+    from expressions.kernels.cross_section import rank_2d
+
+    eps = np.finfo(float).eps
+    # Sorted: -inf, -0.0 = 0.0 (ranks 2, 3 -> 2.5), 1, 1 + eps, 1 + 2 eps, inf; m = 7.
+    x = np.array([[1.0 + 2 * eps, np.inf, 0.0, 1.0, -np.inf, -0.0, np.nan, 1.0 + eps]])
+    average = np.array([6.0, 7.0, 2.5, 4.0, 1.0, 2.5, np.nan, 5.0])
+    np.testing.assert_array_equal(rank_2d(x, False), [(average - 1.0) / 6.0])
+    np.testing.assert_array_equal(rank_2d(x, True), [(average - 0.5) / 7.0])
+    # A lone member (inf too) is 0.5 in both modes; an all-NaN row stays NaN.
+    lone = np.array([[np.nan, np.inf], [np.nan, np.nan]])
+    np.testing.assert_array_equal(rank_2d(lone, False), [[np.nan, 0.5], [np.nan, np.nan]])
+    np.testing.assert_array_equal(rank_2d(lone, True), [[np.nan, 0.5], [np.nan, np.nan]])
+
+
+def test_group_rank_kernel_by_hand():
+    from expressions.kernels.cross_section import group_rank_2d
+
+    eps = np.finfo(float).eps
+    x = np.array([[1.0 + eps, 5.0, 1.0, -0.0, 0.0, np.nan, 2.0]])
+    codes = np.array([[0, 1, 0, 0, 0, 0, -1]])
+    # Group 0: 1 + eps, 1, -0.0, 0.0 -> average ranks 4, 3, 1.5, 1.5 over 4 -> (r - 1) / 3.
+    # Group 1: lone 5.0 -> 0.5; NaN and the code -1 stay NaN.
+    expected = [[1.0, 0.5, 2 / 3, 1 / 6, 1 / 6, np.nan, np.nan]]
+    np.testing.assert_array_equal(group_rank_2d(x, codes, 2), expected)

@@ -1,0 +1,156 @@
+"""Cross-sectional rank kernels over [T, N] float64 arrays: rank_2d and group_rank_2d.
+
+Each row is sorted with one numpy int64 row sort of packed keys (see sort_keys) instead of a
+per-row argsort inside numba: the same ranks, bit for bit, several times faster. NaN means "not
+a member today" and stays NaN; inf is a member; -0.0 and 0.0 are one value (a tie).
+Kernels are pure: inputs in, a new array out; inputs are never written.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from expressions.kernels.sort_keys import (
+    exact_order,
+    index_bits,
+    key_buffer,
+    key_ranks,
+    packed_key,
+)
+
+
+def rank_2d(x, probability):
+    """Per row: tie-averaged rank (see _assign_ranks) of each non-NaN value (inf included).
+
+    One numpy int64 row sort of packed keys (see sort_keys) instead of a per-row argsort: ~8x
+    faster on an S&P-500-sized panel.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    t_len, n = x.shape
+    shift = index_bits(n)
+    keys = key_buffer(t_len, n)
+    counts = np.empty(t_len, np.int64)
+    _member_keys(x.view(np.int64), x, shift, keys, counts)
+    keys.sort(axis=1)
+    return _ranks_from_keys(keys, counts, x, shift, probability)
+
+
+@njit(cache=True)
+def _member_keys(bits, x, shift, keys, counts):
+    """keys[t] = packed keys of row t's non-NaN values (NOT_A_KEY elsewhere); counts[t] = their number."""
+    clear = ~((np.int64(1) << shift) - 1)
+    for t in range(x.shape[0]):
+        m = 0
+        for i in range(x.shape[1]):
+            ok = not np.isnan(x[t, i])
+            keys[t, i] = packed_key(bits[t, i], i, clear, ok)
+            m += ok
+        counts[t] = m
+
+
+@njit(cache=True)
+def _ranks_from_keys(keys, counts, x, shift, probability):
+    """The output of rank_2d from its row-sorted keys: average ranks, then scaled per mode."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    order = np.empty(n, np.int64)
+    for t in range(t_len):
+        m = counts[t]
+        if m == 0:
+            continue
+        row = out[t]
+        key_ranks(keys[t], m, shift, x[t], order, row)
+        # Non-members are NaN and stay NaN: a branch-free pass over the whole row vectorizes.
+        if probability:
+            for i in range(n):
+                row[i] = (row[i] - 0.5) / m
+        elif m == 1:
+            for i in range(n):
+                row[i] = row[i] * 0.0 + 0.5
+        else:
+            for i in range(n):
+                row[i] = (row[i] - 1.0) / (m - 1)
+    return out
+
+
+def group_rank_2d(x, g, n_groups):
+    """Per row and group: tie-averaged rank in [0, 1] (lone member 0.5), NaN-free members only.
+
+    Rows are sorted as in rank_2d (packed keys, one numpy int64 sort), then split by group.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    t_len, n = x.shape
+    shift = index_bits(n)
+    keys = key_buffer(t_len, n)
+    counts = np.empty(t_len, np.int64)
+    _grouped_keys(x.view(np.int64), x, g, shift, keys, counts)
+    keys.sort(axis=1)
+    return _group_ranks_from_keys(keys, counts, x, g, n_groups, shift)
+
+
+@njit(cache=True)
+def _grouped_keys(bits, x, g, shift, keys, counts):
+    """As _member_keys, for the non-NaN values with a group code (>= 0)."""
+    clear = ~((np.int64(1) << shift) - 1)
+    for t in range(x.shape[0]):
+        m = 0
+        for i in range(x.shape[1]):
+            ok = (g[t, i] >= 0) & (not np.isnan(x[t, i]))
+            keys[t, i] = packed_key(bits[t, i], i, clear, ok)
+            m += ok
+        counts[t] = m
+
+
+@njit(cache=True)
+def _group_ranks_from_keys(keys, counts, x, g, n_groups, shift):
+    """The output of group_rank_2d from its row-sorted keys."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    order = np.empty(n, np.int64)
+    by_group = np.empty(n, np.int64)
+    count = np.zeros(n_groups, np.int64)
+    start = np.zeros(n_groups + 1, np.int64)
+    cursor = np.zeros(n_groups, np.int64)
+    for t in range(t_len):
+        m = counts[t]
+        exact_order(keys[t], m, shift, x[t], order)
+        count[:] = 0
+        for k in range(m):
+            count[g[t, order[k]]] += 1
+        for c in range(n_groups):
+            start[c + 1] = start[c] + count[c]
+            cursor[c] = start[c]
+        # A stable counting sort by code of the row's order: each group comes out ascending.
+        for k in range(m):
+            c = g[t, order[k]]
+            by_group[cursor[c]] = order[k]
+            cursor[c] += 1
+        for c in range(n_groups):
+            if count[c] > 0:
+                _assign_ranks(x[t], by_group[start[c] : start[c + 1]], out[t], False)
+    return out
+
+
+@njit(cache=True)
+def _assign_ranks(row, members, out_row, probability):
+    """Write tie-averaged ranks of row[members], whose positions come in ascending value order.
+
+    rank: (average rank - 1) / (m - 1), a lone member 0.5; probability: (average rank - 0.5) / m.
+    """
+    m = members.size
+    i = 0
+    while i < m:
+        j = i
+        while j + 1 < m and row[members[j + 1]] == row[members[i]]:
+            j += 1
+        average = 0.5 * (i + j) + 1.0
+        if probability:
+            value = (average - 0.5) / m
+        elif m == 1:
+            value = 0.5
+        else:
+            value = (average - 1.0) / (m - 1)
+        for k in range(i, j + 1):
+            out_row[members[k]] = value
+        i = j + 1
