@@ -13,6 +13,7 @@ from numba import njit
 
 from expressions.kernels.sort_keys import (
     exact_order,
+    grouped_key,
     index_bits,
     key_buffer,
     key_ranks,
@@ -77,16 +78,67 @@ def _ranks_from_keys(keys, counts, x, shift, probability):
 def group_rank_2d(x, g, n_groups):
     """Per row and group: tie-averaged rank in [0, 1] (lone member 0.5), NaN-free members only.
 
-    Rows are sorted as in rank_2d (packed keys, one numpy int64 sort), then split by group.
+    With up to 2**_MAX_GROUP_BITS groups one numpy row sort of (group, value) keys orders every
+    group at once; with more, rows are sorted as in rank_2d and then split by group.
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     t_len, n = x.shape
     shift = index_bits(n)
     keys = key_buffer(t_len, n)
     counts = np.empty(t_len, np.int64)
+    group_bits = index_bits(n_groups)
+    if group_bits <= _MAX_GROUP_BITS:
+        _group_value_keys(x.view(np.int64), x, g, group_bits, shift, keys, counts)
+        keys.sort(axis=1)
+        return _group_ranks_from_group_keys(keys, counts, x, group_bits, shift)
     _grouped_keys(x.view(np.int64), x, g, shift, keys, counts)
     keys.sort(axis=1)
     return _group_ranks_from_keys(keys, counts, x, g, n_groups, shift)
+
+
+# Each group bit is a value bit less in the key: more would make runs of values that only the
+# exact (insertion) sort tells apart common.
+_MAX_GROUP_BITS = 12
+
+
+@njit(cache=True)
+def _group_value_keys(bits, x, g, group_bits, shift, keys, counts):
+    """keys[t] = (group, value) keys of row t's non-NaN values with a code >= 0; counts[t]."""
+    clear = ~((np.int64(1) << shift) - 1)
+    for t in range(x.shape[0]):
+        m = 0
+        for i in range(x.shape[1]):
+            ok = (g[t, i] >= 0) & (not np.isnan(x[t, i]))
+            keys[t, i] = grouped_key(bits[t, i], g[t, i], i, group_bits, clear, ok)
+            m += ok
+        counts[t] = m
+
+
+@njit(cache=True)
+def _group_ranks_from_group_keys(keys, counts, x, group_bits, shift):
+    """The output of group_rank_2d from its row-sorted (group, value) keys: each group is one
+    segment of equal top bits, ranked like a row of rank_2d."""
+    t_len, n = x.shape
+    out = np.full((t_len, n), np.nan)
+    order = np.empty(n, np.int64)
+    low = 63 - group_bits
+    mask = (np.int64(1) << shift) - 1
+    for t in range(t_len):
+        row_keys = keys[t]
+        row = out[t]
+        m = counts[t]
+        start = 0
+        while start < m:
+            end = start + 1
+            while end < m and row_keys[end] >> low == row_keys[start] >> low:
+                end += 1
+            size = end - start
+            key_ranks(row_keys[start:end], size, shift, x[t], order, row)
+            for j in range(start, end):
+                col = row_keys[j] & mask
+                row[col] = 0.5 if size == 1 else (row[col] - 1.0) / (size - 1)
+            start = end
+    return out
 
 
 @njit(cache=True)

@@ -56,6 +56,17 @@ def packed_key(bits, column, clear, ok):
     return (float_image(bits) & clear) | column if ok else NOT_A_KEY
 
 
+@njit(cache=True, inline="always")
+def grouped_key(bits, code, column, group_bits, clear, ok):
+    """A key that sorts by (code, value): the code in the top ``group_bits`` of 63 bits, below it
+    the top bits of the value's image (as unsigned), the column in the bits outside ``clear``;
+    NOT_A_KEY when not ``ok``."""
+    low = 63 - group_bits
+    unsigned = float_image(bits) ^ _NEGATIVE_ZERO  # flipping the sign bit: unsigned order
+    value = (unsigned >> (64 - low)) & ((np.int64(1) << low) - 1)  # a logical shift
+    return ((code << low) | value) & clear | column if ok else NOT_A_KEY
+
+
 @njit(cache=True)
 def average_ranks(values, order, m, ranks):
     """ranks[order[k]] = 1-based rank of values[order[k]] among order[:m] (ascending), ties averaged."""

@@ -177,14 +177,26 @@ def test_rank_probability_mode_matches_pandas(n):
     np.testing.assert_array_equal(rank_2d(x, True), expected, err_msg=f"n={n}")
 
 
-@pytest.mark.parametrize("n", WIDTHS)
-def test_group_rank_kernel_matches_reference_exactly(n):
+def group_cases():
+    for n in WIDTHS:
+        yield pytest.param(n, 4, id=f"n={n}-4 groups")
+    # 4096 groups: the most that (group, value) keys hold; 5000: the value sort + split by group.
+    for n_groups in (4096, 5000):
+        for n in (17, 300):
+            yield pytest.param(n, n_groups, id=f"n={n}-{n_groups} groups")
+
+
+@pytest.mark.parametrize(("n", "n_groups"), list(group_cases()))
+def test_group_rank_kernel_matches_reference_exactly(n, n_groups):
     from expressions.kernels.cross_section import group_rank_2d
     from expressions.reference.cross_section import group_rank
 
     x = readonly(nasty_rows(12, n, seed=200 + n))
-    codes = np.random.default_rng(n).integers(-1, 4, size=x.shape)  # -1: no group
-    np.testing.assert_array_equal(group_rank_2d(x, codes, 4), group_rank(x, codes), err_msg=f"n={n}")
+    rng = np.random.default_rng(n)
+    codes = rng.integers(-1, 4, size=x.shape)  # -1: no group
+    codes[rng.random(x.shape) < 0.2] = n_groups - 1  # the top code: the key's top group bits
+    where = f"n={n} n_groups={n_groups}"
+    np.testing.assert_array_equal(group_rank_2d(x, codes, n_groups), group_rank(x, codes), err_msg=where)
 
 
 def test_rank_kernel_by_hand_on_ulps_zeros_and_inf():
@@ -202,13 +214,14 @@ def test_rank_kernel_by_hand_on_ulps_zeros_and_inf():
     np.testing.assert_array_equal(rank_2d(lone, True), [[np.nan, 0.5], [np.nan, np.nan]])
 
 
-def test_group_rank_kernel_by_hand():
+@pytest.mark.parametrize("n_groups", [2, 5000])
+def test_group_rank_kernel_by_hand(n_groups):
     from expressions.kernels.cross_section import group_rank_2d
 
     eps = np.finfo(float).eps
-    x = np.array([[1.0 + eps, 5.0, 1.0, -0.0, 0.0, np.nan, 2.0]])
-    codes = np.array([[0, 1, 0, 0, 0, 0, -1]])
-    # Group 0: 1 + eps, 1, -0.0, 0.0 -> average ranks 4, 3, 1.5, 1.5 over 4 -> (r - 1) / 3.
+    x = np.array([[1.0 + eps, 5.0, 1.0, -0.0, 0.0, np.nan, 2.0, -2.0]])
+    codes = np.array([[0, 1, 0, 0, 0, 0, -1, 0]])
+    # Group 0: 1 + eps, 1, -0.0, 0.0, -2 -> average ranks 5, 4, 2.5, 2.5, 1 over 5 -> (r - 1) / 4.
     # Group 1: lone 5.0 -> 0.5; NaN and the code -1 stay NaN.
-    expected = [[1.0, 0.5, 2 / 3, 1 / 6, 1 / 6, np.nan, np.nan]]
-    np.testing.assert_array_equal(group_rank_2d(x, codes, 2), expected)
+    expected = [[1.0, 0.5, 0.75, 0.375, 0.375, np.nan, np.nan, 0.0]]
+    np.testing.assert_array_equal(group_rank_2d(x, codes, n_groups), expected)
