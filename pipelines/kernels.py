@@ -301,6 +301,8 @@ def masked_pearson(x, member, y):
         sxy += dx * dy
         sxx += dx * dx
         syy += dy * dy
-    if sxx <= 0.0 or syy <= 0.0:
+    # sqrt each: sxx * syy can underflow to 0 for tiny alphas (numba raises on x / 0.0)
+    scale = np.sqrt(sxx) * np.sqrt(syy)
+    if not scale > 0.0:
         return np.nan
-    return sxy / np.sqrt(sxx * syy)
+    return sxy / scale

@@ -285,3 +285,13 @@ def test_result_is_frozen(tiny_panel):
     result = simulate(np.ones((40, 6)), tiny_panel, SimulationSettings(universe="ALL"))
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.max_weight = 1.0  # type: ignore[misc]
+
+
+def test_masked_pearson_of_tiny_values_is_a_correlation_not_an_error():
+    # Tiny alphas (a 120-day product of returns) once made sxx * syy underflow to 0.0
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=50) * 1e-170
+    y = rng.normal(size=50) * 1e-170
+    member = np.ones(50, dtype=bool)
+    expected = np.corrcoef(x * 1e170, y * 1e170)[0, 1]
+    np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-10)
