@@ -290,8 +290,8 @@ def test_result_is_frozen(tiny_panel):
 def test_masked_pearson_of_tiny_values_is_a_correlation_not_an_error():
     # Tiny alphas (a 120-day product of returns) once made sxx * syy underflow to 0.0
     rng = np.random.default_rng(5)
-    x = rng.normal(size=50) * 1e-170
-    y = rng.normal(size=50) * 1e-170
+    x = rng.normal(size=50) * 1e-150  # squares ~1e-300 are fine; their product ~1e-600 is not
+    y = rng.normal(size=50) * 1e-150
     member = np.ones(50, dtype=bool)
-    expected = np.corrcoef(x * 1e170, y * 1e170)[0, 1]
+    expected = np.corrcoef(x * 1e150, y * 1e150)[0, 1]
     np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-10)
