@@ -16,7 +16,9 @@ def configure_logging(*, json: bool = False, file: str | None = None, verbose: b
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    console = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    # plain tracebacks: the rich default prints every frame's locals (whole panels) for one failed candidate
+    console = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(
+        colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback)
     handlers: list[logging.Handler] = []
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(structlog.stdlib.ProcessorFormatter(processor=console, foreign_pre_chain=shared))
