@@ -101,6 +101,7 @@ class ScoringConfig:
     corr_penalty: float = 1.0
     complexity_penalty: float = 0.01
     ladder: bool = True
+    min_positions: float = 20.0
 
 
 @dataclasses.dataclass

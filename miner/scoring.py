@@ -5,6 +5,7 @@ Default (configurable in ``[scoring]``, or replaced by ``function = "module:func
     base  = fitness * robustness                     (of the sign-corrected alpha: Sharpe >= 0)
             - turnover_penalty * max(0, turnover - turnover_limit)
     robustness = min(1, max(0, ladder Sharpe) / Sharpe)        (``ladder = true``, the default)
+                 * min(1, mean daily positions / min_positions)
     score = base * diversity - complexity_penalty * tree size
     diversity = 1                                                   when c < corr_limit
               = max(0, 1 - corr_penalty * (c - corr_limit) / (1 - corr_limit))   otherwise
@@ -12,7 +13,10 @@ Default (configurable in ``[scoring]``, or replaced by ``function = "module:func
 where c is the largest |daily PnL correlation| with the hall of fame, and the ladder Sharpe is
 the lower of the Sharpe ratios over the last one and two years of the in-sample PnL — what
 submit's IS_LADDER_SHARPE check asks of an alpha. An alpha whose edge faded in recent years is
-worth as much as its recent Sharpe: such alphas fail submission and, mostly, out of sample. The diversity factor
+worth as much as its recent Sharpe: such alphas fail submission and, mostly, out of sample.
+An alpha that holds only a handful of names a day (mean long + short count under
+``min_positions``) is a bet on those names, not a signal: on real data such alphas come from
+missing-data patterns (``is_nan``, comparisons that are constant but where a stock is new). The diversity factor
 scales (rather than subtracts) so that a near-copy of a known alpha is worth little whatever
 the market's Sharpe scale: the search moves on to other signals.
 
@@ -55,11 +59,20 @@ def default_score(inputs: ScoreInputs, config: ScoringConfig) -> float:
         return ERROR_SCORE
     if config.ladder and inputs.daily_pnl is not None:
         fitness *= robustness(float(metrics.get("sharpe") or 0.0), inputs.daily_pnl)
+    fitness *= breadth(metrics, config.min_positions)
     turnover = float(metrics.get("turnover") or 0.0)
     score = fitness - config.turnover_penalty * max(0.0, turnover - config.turnover_limit)
     if inputs.daily_pnl is not None and inputs.hall_of_fame_pnls and score > 0:
         score *= diversity_factor(max_abs_correlation(inputs.daily_pnl, inputs.hall_of_fame_pnls), config)
     return score - config.complexity_penalty * inputs.size
+
+
+def breadth(metrics: Mapping[str, float], min_positions: float) -> float:
+    """min(1, mean daily long + short positions / min_positions); 1 when the counts are unknown."""
+    if min_positions <= 0 or metrics.get("long_count") is None or metrics.get("short_count") is None:
+        return 1.0
+    positions = float(metrics["long_count"]) + float(metrics["short_count"])
+    return min(1.0, max(0.0, positions) / min_positions) if np.isfinite(positions) else 0.0
 
 
 def robustness(sharpe: float, daily_pnl: np.ndarray) -> float:

@@ -76,3 +76,13 @@ def test_less_than_a_year_of_pnl_is_not_judged_by_the_ladder():
     pnl = np.r_[np.ones(100), -np.ones(100)] + 0.01 * np.arange(200)
     config = ScoringConfig(complexity_penalty=0.0)
     assert default_score(inputs({"fitness": 1.0, "sharpe": 1.0, "turnover": 0.2}, pnl), config) == pytest.approx(1.0)
+
+
+def test_an_alpha_on_a_handful_of_names_is_worth_its_share_of_min_positions():
+    config = ScoringConfig(complexity_penalty=0.0, min_positions=20.0)
+    narrow = {"fitness": 3.0, "turnover": 0.2, "long_count": 3.0, "short_count": 1.0}
+    broad = {"fitness": 3.0, "turnover": 0.2, "long_count": 150.0, "short_count": 140.0}
+    assert default_score(inputs(narrow), config) == pytest.approx(3.0 * 4 / 20)
+    assert default_score(inputs(broad), config) == pytest.approx(3.0)
+    assert default_score(inputs({"fitness": 3.0, "turnover": 0.2}), config) == pytest.approx(3.0)  # counts unknown
+    assert default_score(inputs(narrow), ScoringConfig(complexity_penalty=0.0, min_positions=0.0)) == pytest.approx(3.0)
