@@ -147,7 +147,8 @@ def our_side(db: str, panel, forward: np.ndarray, is_end: int, k: int) -> list[d
 
 
 def mean_os(rows: list[dict]) -> float:
-    values = [r["os_rank_ic"] for r in rows if np.isfinite(r["os_rank_ic"])]
+    """Mean OS rank IC; a signal with no OS rank IC (constant across names every day) counts as 0."""
+    values = [r["os_rank_ic"] if np.isfinite(r["os_rank_ic"]) else 0.0 for r in rows]
     return float(np.mean(values)) if values else float("nan")
 
 
