@@ -260,7 +260,11 @@ def test_include_os_keeps_is_figures_and_adds_the_tail(tiny_panel):
     alpha = np.asarray(tiny_panel.field("close")) * -1.0
     is_only = simulate(alpha, tiny_panel, settings)
     both = simulate(alpha, tiny_panel, settings, include_os=True)
-    assert both.is_metrics.to_dict() == is_only.is_metrics.to_dict()
+    # equal up to the last bits: the day kernels' sums are reassociated (vectorised) by length
+    got, want = both.is_metrics.to_dict(), is_only.is_metrics.to_dict()
+    numbers = {k for k, v in want.items() if isinstance(v, float)}
+    assert {k: got[k] for k in numbers} == pytest.approx({k: want[k] for k in numbers}, rel=1e-12, abs=1e-9)
+    assert {k: got[k] for k in got if k not in numbers} == {k: want[k] for k in want if k not in numbers}
     assert both.os_metrics.days == tiny_panel.T - both.is_end == 8
     assert both.os_dates[0] == tiny_panel.dates[both.is_end]
 
