@@ -13,9 +13,8 @@
    Spearman over stacked rows rewards the cross-sectional ordering the rank IC measures).
 3. Both are judged the same way: each alpha / component on every (date, symbol), oriented by the
    sign of its in-sample rank IC, then its OS rank IC = mean over OS days of the cross-sectional
-   Spearman correlation with the next-day return. Ours, twice: the top --top distinct alphas by
-   our score, and by in-sample rank IC (the criterion gplearn selects its components by), alpha
-   values as simulated (settings and params applied).
+   Spearman correlation with the next-day return. Ours: the top --top distinct alphas by score
+   (alpha values as simulated: settings and params applied).
 
 Usage: .venv/bin/python bench/gplearn_compare.py [--minutes 3] [--population 1000] [--rows 100000]
        [--top 10] [--data ...] [--groups ...] [--json]
@@ -137,9 +136,9 @@ def gplearn_side(panel, forward: np.ndarray, is_end: int, budget_s: float, args:
             "population": args.population, "components": components}
 
 
-def our_side(db: str, panel, forward: np.ndarray, is_end: int, k: int, metric: str = "score") -> list[dict]:
+def our_side(db: str, panel, forward: np.ndarray, is_end: int, k: int) -> list[dict]:
     rows = []
-    for simulation in distinct_top(Store(db), k, metric=metric):
+    for simulation in distinct_top(Store(db), k):
         text, settings = simulated_expression(simulation)
         values = np.asarray(alpha_values(parse(text, fields=panel.fields, groups=panel.groups), panel, settings))
         rows.append({"expression": text, "is_sharpe": (simulation.get("metrics") or {}).get("sharpe"),
@@ -163,32 +162,27 @@ def run(args: argparse.Namespace) -> dict:
         is_end = split_index(panel.T, 0.2)
         forward = forward_returns(panel)
         ours = our_side(config.db, panel, forward, is_end, args.top)
-        ours_by_ic = our_side(config.db, panel, forward, is_end, args.top, metric="rank_ic")
         theirs = gplearn_side(panel, forward, is_end, totals["mining_seconds"], args)
-    ours_mean, by_ic_mean, theirs_mean = mean_os(ours), mean_os(ours_by_ic), mean_os(theirs["components"])
+    ours_mean, theirs_mean = mean_os(ours), mean_os(theirs["components"])
     return {"data": args.data, "minutes": args.minutes, "is_days": is_end, "os_days": panel.T - is_end - 1,
             "ours": {**totals, "alphas": ours, "mean_os_rank_ic": ours_mean},
-            "ours_by_rank_ic": {"alphas": ours_by_ic, "mean_os_rank_ic": by_ic_mean},
             "gplearn": {**theirs, "mean_os_rank_ic": theirs_mean},
-            "ratio_mean_os_rank_ic": ours_mean / theirs_mean if theirs_mean else None,
-            "ratio_by_rank_ic": by_ic_mean / theirs_mean if theirs_mean else None}
+            "ratio_mean_os_rank_ic": ours_mean / theirs_mean if theirs_mean else None}
 
 
 def print_report(report: dict) -> None:
     ours, theirs = report["ours"], report["gplearn"]
-    for label, side in (("score", ours), ("IS rank IC", report["ours_by_rank_ic"])):
-        print_table(f"ours: top {len(side['alphas'])} alphas by {label} after {ours['mining_seconds']}s of mining "
-                    f"({ours['simulated']} simulated)", ["#", "IS rank IC", "OS rank IC", "expression"],
-                    [[i + 1, fmt(r["is_rank_ic"], ".4f"), fmt(r["os_rank_ic"], ".4f"), r["expression"]]
-                     for i, r in enumerate(side["alphas"])])
+    print_table(f"ours: top {len(ours['alphas'])} alphas by score after {ours['mining_seconds']}s of mining "
+                f"({ours['simulated']} simulated)", ["#", "IS rank IC", "OS rank IC", "expression"],
+                [[i + 1, fmt(r["is_rank_ic"], ".4f"), fmt(r["os_rank_ic"], ".4f"), r["expression"]]
+                 for i, r in enumerate(ours["alphas"])])
     print_table(f"gplearn SymbolicTransformer: {theirs['generations']} generations x {theirs['population']} "
                 f"in {theirs['seconds']}s on {theirs['rows']} stacked (date, symbol) rows",
                 ["#", "IS rank IC", "OS rank IC", "flipped", "program"],
                 [[i + 1, fmt(r["is_rank_ic"], ".4f"), fmt(r["os_rank_ic"], ".4f"), "yes" if r["flipped"] else "",
                   r["expression"]] for i, r in enumerate(theirs["components"])])
-    print(f"mean OS rank IC: ours by score {fmt(ours['mean_os_rank_ic'], '.4f')}, ours by IS rank IC "
-          f"{fmt(report['ours_by_rank_ic']['mean_os_rank_ic'], '.4f')}, gplearn {fmt(theirs['mean_os_rank_ic'], '.4f')}; "
-          f"ratios to gplearn {fmt(report['ratio_mean_os_rank_ic'], '.2f')} / {fmt(report['ratio_by_rank_ic'], '.2f')} "
+    print(f"mean OS rank IC: ours {fmt(ours['mean_os_rank_ic'], '.4f')}, gplearn {fmt(theirs['mean_os_rank_ic'], '.4f')}, "
+          f"ratio ours / gplearn {fmt(report['ratio_mean_os_rank_ic'], '.2f')} "
           f"({report['is_days']} IS days, {report['os_days']} OS days)")
 
 
