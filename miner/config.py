@@ -102,6 +102,7 @@ class ScoringConfig:
     complexity_penalty: float = 0.01
     ladder: bool = True
     min_positions: float = 20.0
+    min_turnover: float = 0.01
 
 
 @dataclasses.dataclass

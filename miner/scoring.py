@@ -6,6 +6,7 @@ Default (configurable in ``[scoring]``, or replaced by ``function = "module:func
             - turnover_penalty * max(0, turnover - turnover_limit)
     robustness = min(1, max(0, ladder Sharpe) / Sharpe)        (``ladder = true``, the default)
                  * min(1, mean daily positions / min_positions)
+                 * min(1, turnover / min_turnover)
     score = base * diversity - complexity_penalty * tree size
     diversity = 1                                                   when c < corr_limit
               = max(0, 1 - corr_penalty * (c - corr_limit) / (1 - corr_limit))   otherwise
@@ -16,7 +17,9 @@ submit's IS_LADDER_SHARPE check asks of an alpha. An alpha whose edge faded in r
 worth as much as its recent Sharpe: such alphas fail submission and, mostly, out of sample.
 An alpha that holds only a handful of names a day (mean long + short count under
 ``min_positions``) is a bet on those names, not a signal: on real data such alphas come from
-missing-data patterns (``is_nan``, comparisons that are constant but where a stock is new). The diversity factor
+missing-data patterns (``is_nan``, comparisons that are constant but where a stock is new).
+An alpha that barely trades (turnover under ``min_turnover``, submit's LOW_TURNOVER limit) is a
+static tilt (e.g. on the price level) and fails submission; it is worth its share of the limit. The diversity factor
 scales (rather than subtracts) so that a near-copy of a known alpha is worth little whatever
 the market's Sharpe scale: the search moves on to other signals.
 
@@ -61,6 +64,8 @@ def default_score(inputs: ScoreInputs, config: ScoringConfig) -> float:
         fitness *= robustness(float(metrics.get("sharpe") or 0.0), inputs.daily_pnl)
     fitness *= breadth(metrics, config.min_positions)
     turnover = float(metrics.get("turnover") or 0.0)
+    if config.min_turnover > 0 and metrics.get("turnover") is not None:
+        fitness *= min(1.0, max(0.0, turnover) / config.min_turnover)
     score = fitness - config.turnover_penalty * max(0.0, turnover - config.turnover_limit)
     if inputs.daily_pnl is not None and inputs.hall_of_fame_pnls and score > 0:
         score *= diversity_factor(max_abs_correlation(inputs.daily_pnl, inputs.hall_of_fame_pnls), config)

@@ -86,3 +86,10 @@ def test_an_alpha_on_a_handful_of_names_is_worth_its_share_of_min_positions():
     assert default_score(inputs(broad), config) == pytest.approx(3.0)
     assert default_score(inputs({"fitness": 3.0, "turnover": 0.2}), config) == pytest.approx(3.0)  # counts unknown
     assert default_score(inputs(narrow), ScoringConfig(complexity_penalty=0.0, min_positions=0.0)) == pytest.approx(3.0)
+
+
+def test_an_alpha_that_barely_trades_is_worth_its_share_of_min_turnover():
+    config = ScoringConfig(complexity_penalty=0.0, min_turnover=0.01)
+    assert default_score(inputs({"fitness": 2.0, "turnover": 0.002}), config) == pytest.approx(2.0 * 0.2)
+    assert default_score(inputs({"fitness": 2.0, "turnover": 0.3}), config) == pytest.approx(2.0)
+    assert default_score(inputs({"fitness": 2.0}), config) == pytest.approx(2.0)  # turnover unknown
