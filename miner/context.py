@@ -73,6 +73,8 @@ class MiningContext:
     field_popularity: dict = dataclasses.field(default_factory=dict)  # name -> FieldPopularity
     _arm: Any = None
     _fields_of: dict = dataclasses.field(default_factory=dict, repr=False)
+    _best_passing: dict = dataclasses.field(default_factory=dict, repr=False)  # expression -> best score
+    _figures_read_to: int = 0  # simulations up to this id are in _best_passing
 
     def arm_for(self, index: int) -> Any:
         """The bandit's arm for the proposal at ``index``: one pull per sub-batch."""
@@ -90,12 +92,13 @@ class MiningContext:
         """Re-weight the field terminals from the store's passing alphas (start of each generation);
         the weights are saved under ``fields.weights`` for ``status``."""
         from miner.field_weights import field_popularity, field_weights
-        from state.repo_fields import ok_simulation_figures
+        from state.repo_fields import ok_simulation_figures_after
 
         if not self.field_metadata:
             return
-        rows = ok_simulation_figures(self.store, min_sharpe=SHARPE_LIMIT[1])
-        self.field_popularity = field_popularity(rows, parsed=self._fields_of)
+        rows, self._figures_read_to = ok_simulation_figures_after(self.store, self._figures_read_to,
+                                                                  min_sharpe=SHARPE_LIMIT[1])
+        self.field_popularity = field_popularity(rows, parsed=self._fields_of, best=self._best_passing)
         weights = field_weights(self.field_metadata, self.field_popularity,
                                 min_coverage=self.config.evolution.min_field_coverage)
         self.pset.terminal_weights = weights

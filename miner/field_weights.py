@@ -76,6 +76,7 @@ def field_popularity(
     sharpe_limit: float = SHARPE_LIMIT[1],
     fitness_limit: float = FITNESS_LIMIT[1],
     parsed: dict[str, frozenset[str]] | None = None,
+    best: dict[str, float] | None = None,
 ) -> dict[str, FieldPopularity]:
     """Per field: distinct passing alphas and their mean (best passing) score.
 
@@ -83,9 +84,11 @@ def field_popularity(
     ----------
     rows : ``(expression, sharpe, fitness, score)`` per simulation (``ok_simulation_figures``).
     parsed : optional memo expression -> fields, kept by the caller across calls.
+    best : optional expression -> best passing score, kept by the caller across calls and updated
+        here: then ``rows`` need only be the simulations new since the last call.
     """
     memo = parsed if parsed is not None else {}
-    best: dict[str, float] = {}
+    best = {} if best is None else best
     for expression, sharpe, fitness, score in rows:
         if sharpe is None or fitness is None or sharpe < sharpe_limit or fitness < fitness_limit:
             continue

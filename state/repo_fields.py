@@ -39,3 +39,19 @@ def ok_simulation_figures(store: Any, *, min_sharpe: float | None = None) -> lis
         query = query.where(Simulation.sharpe >= min_sharpe)
     with single_read(store.engine) as connection:
         return [tuple(row) for row in connection.execute(query)]
+
+
+def ok_simulation_figures_after(store: Any, after_id: int, *, min_sharpe: float | None = None) -> tuple[list[FigureRow], int]:
+    """``ok_simulation_figures`` of the simulations with an id above ``after_id``, and the last id
+    read (``after_id`` when there is none): a long-running miner reads only what is new."""
+    query = (
+        select(Simulation.id, Alpha.canonical, Simulation.sharpe, Simulation.fitness, Simulation.score)
+        .join(Alpha, Alpha.id == Simulation.alpha_id)
+        .where(Simulation.status == "ok", Simulation.id > after_id)
+        .order_by(Simulation.id)
+    )
+    if min_sharpe is not None:
+        query = query.where(Simulation.sharpe >= min_sharpe)
+    with single_read(store.engine) as connection:
+        found = [tuple(row) for row in connection.execute(query)]
+    return [row[1:] for row in found], (found[-1][0] if found else after_id)

@@ -146,6 +146,9 @@ def test_a_useful_field_gains_draw_share(small_config, planted_market: Path, tmp
     seeds.write_text("rank(noise0)\nrank(signal)\nts_mean(noise1, 5)\nrank(noise2 - noise3)\n")
     small_config.evolution.seed_file = str(seeds)
     small_config.evolution.population = 12
+    # no template screen: it seeds passing price/volume alphas from the market's own planted
+    # signals, which would move the category shares this test does not look at
+    small_config.screen.enabled = False
     with mining_session(small_config, mode="once", llm=False) as ctx:
         before = draw_shares(ctx.pset.terminal_weights)
         run_cycle(ctx, generations=3, llm=False)
@@ -235,3 +238,15 @@ def test_two_thousand_fields_mine_within_a_memory_bound(tmp_path: Path) -> None:
     figures = json.loads(stats.read_text())["fields"]
     assert len(figures) == 2000 + 5 + 3
     assert figures["fund0001"][2] == pytest.approx(2 / 159)  # steps on days 63 and 126
+
+
+def test_popularity_fed_in_parts_equals_popularity_of_all_rows():
+    rows = [("rank(close)", 2.0, 1.5, 1.2), ("rank(close)", 1.9, 1.4, 1.6), ("close / volume", 1.5, 1.2, 0.8),
+            ("rank(volume)", 0.5, 0.2, 0.1), ("ts_mean(vwap, 5)", 1.4, 1.1, 0.5)]
+    whole = field_popularity(rows)
+    best: dict[str, float] = {}
+    memo: dict = {}
+    for part in (rows[:2], rows[2:3], [], rows[3:]):
+        parts = field_popularity(part, parsed=memo, best=best)
+    assert parts == whole
+    assert whole["close"].passing == 2 and whole["close"].mean_score == pytest.approx((1.6 + 0.8) / 2)
