@@ -139,21 +139,19 @@ def distinct_top(store: Any, k: int, metric: str = "score", pool: int = 2000) ->
     return out
 
 
-def daily_rank_ic(values: np.ndarray, forward: np.ndarray, days: range | np.ndarray, min_names: int = 5) -> float:
+def daily_rank_ic(values: np.ndarray, forward: np.ndarray, days: range | np.ndarray) -> float:
     """Mean over ``days`` of the cross-sectional Spearman correlation of values[t] and forward[t]
-    (ties get average ranks; days with fewer than ``min_names`` finite pairs are skipped)."""
-    from scipy.stats import rankdata
+    (``miner.rank_correlation``: average ranks for ties, days with fewer than 5 finite pairs or
+    no spread skipped; NaN when no day has 5 pairs, 0.0 when none of those has spread)."""
+    from miner.rank_correlation import mean_rank_correlation
 
-    found = []
-    for t in days:
-        ok = np.isfinite(values[t]) & np.isfinite(forward[t])
-        if ok.sum() < min_names:
-            continue
-        a, b = rankdata(values[t, ok]), rankdata(forward[t, ok])
-        if a.std() == 0 or b.std() == 0:
-            continue
-        found.append(float(np.corrcoef(a, b)[0, 1]))
-    return float(np.mean(found)) if found else float("nan")
+    rows = np.asarray(list(days), dtype=np.int64)
+    if rows.size == 0:
+        return float("nan")
+    a, b = np.asarray(values, dtype=np.float64)[rows], np.asarray(forward, dtype=np.float64)[rows]
+    ok = np.isfinite(a) & np.isfinite(b)
+    usable = (ok.sum(axis=1) >= 5).any()
+    return mean_rank_correlation(a, b, ok) if usable else float("nan")
 
 
 def forward_returns(panel: Any) -> np.ndarray:
