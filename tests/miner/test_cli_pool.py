@@ -49,6 +49,7 @@ def test_store_pool_beside_alpha158_json_contract_and_experiment_dir(mined, caps
     assert [row["name"] for row in result["rows"]] == ["pool", "alpha158"]
     pool, baseline = result["rows"]
     assert 1 <= pool["n_features"] <= 4 and baseline["n_features"] == 158
+    assert pool["n_features"] == len(result["alphas"])  # one feature per selected alpha
     for key in ("model", "is_ic", "gross_sharpe", "ic", "rank_ic", "icir", "mae", "rmse", "directional_accuracy", "sharpe", "annual_return",
                 "max_drawdown", "turnover", "win_rate", "profit_factor"):
         assert key in pool and key in baseline
