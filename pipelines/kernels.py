@@ -291,18 +291,25 @@ def masked_pearson(x, member, y):
     if m < 2:
         return np.nan
     my, _ = masked_mean(x, member, y, True)
-    sxy = 0.0
-    sxx = 0.0
-    syy = 0.0
-    for i in range(x.shape[0]):
+    return pearson_about(x, y, mx, my, member, x, y)
+
+
+@njit(cache=True, fastmath=FAST)
+def pearson_about(a, b, ma, mb, member, x, y):
+    """Pearson correlation of a and b about the means (ma, mb), over the members where x and y
+    are finite (a, b are x, y themselves or their ranks); NaN when either side has no spread."""
+    sab = 0.0
+    saa = 0.0
+    sbb = 0.0
+    for i in range(a.shape[0]):
         ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
-        dx = x[i] - mx if ok else 0.0
-        dy = y[i] - my if ok else 0.0
-        sxy += dx * dy
-        sxx += dx * dx
-        syy += dy * dy
-    # sqrt each: sxx * syy can underflow to 0 for tiny alphas (numba raises on x / 0.0)
-    scale = np.sqrt(sxx) * np.sqrt(syy)
+        da = a[i] - ma if ok else 0.0
+        db = b[i] - mb if ok else 0.0
+        sab += da * db
+        saa += da * da
+        sbb += db * db
+    # sqrt each: saa * sbb can underflow to 0 for tiny alphas (numba raises on x / 0.0)
+    scale = np.sqrt(saa) * np.sqrt(sbb)
     if not scale > 0.0:
         return np.nan
-    return sxy / scale
+    return sab / scale

@@ -31,6 +31,7 @@ from expressions.kernels.sort_keys import (
     key_ranks,
     packed_key,
 )
+from pipelines.kernels import pearson_about
 
 
 def return_order(member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,16 +176,4 @@ def _rank_correlation(rx, ry, member, x, y, m):
     (m + 1) / 2 exactly.
     """
     mean = 0.5 * (m + 1)
-    sxy = 0.0
-    sxx = 0.0
-    syy = 0.0
-    for i in range(rx.shape[0]):
-        ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
-        dx = rx[i] - mean if ok else 0.0
-        dy = ry[i] - mean if ok else 0.0
-        sxy += dx * dy
-        sxx += dx * dx
-        syy += dy * dy
-    if sxx <= 0.0 or syy <= 0.0:
-        return np.nan
-    return sxy / np.sqrt(sxx * syy)
+    return pearson_about(rx, ry, mean, mean, member, x, y)
