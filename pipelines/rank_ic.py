@@ -4,15 +4,19 @@ For pnl day d the pairs are the members of day d-1 whose alpha[d-1-delay] and re
 both finite; ties get their average rank. Two sorts per day would dominate a simulation, so:
 
 1. The return side does not depend on the alpha: ``return_order`` sorts, once per panel and
-   universe (``ReturnOrderCache``), the members of day d-1 with a finite returns[d]. Per alpha,
-   walking that order and skipping the instruments without a finite alpha gives the pairs'
-   return ranks in O(N).
-2. The alpha side is sorted with numpy's SIMD row sort on int64 keys that pack an order-keeping
-   integer image of the float with the column index (``alpha_rank_keys``, keys and exact run
-   handling from expressions.kernels.sort_keys): a plain value sort that also yields the
-   permutation, ~3x faster than argsort, with exact order and ranks.
-3. ``rank_ic_rows`` assigns both rank vectors and correlates them over the pairs in index
-   order, the same arithmetic as the pandas-rank reference in the tests.
+   universe (``ReturnOrderCache``), the members of day d-1 with a finite returns[d], and keeps
+   their average ranks and the ranks' spread. When every such member has a finite alpha (the
+   common day) those are the pairs' return ranks; otherwise walking that order and skipping the
+   instruments without one gives them in O(N).
+2. The alpha side is one numpy row sort of int32 keys (AVX-512 sorts 16 a vector: ~3.7x faster
+   than int64 keys, ~18x faster than argsort). A key is the column index under a bucket of the
+   value on a signed log scale (``row_keys``).
+   Buckets never invert the order; values sharing one form a run that ``run_corrections`` orders on
+   the true values, so the ranks are exact.
+3. The k-th sorted pair has rank k + 1 (when in no run) and the correlation needs one pass over the
+   sorted keys: sum (k + 1) * ry[col_k] (``rank_correlation``). Rank sums are exact in float64
+   (half-integers, far below 2**53), so the figure is the same as correlating rank vectors; a run
+   of shared buckets corrects the sums to its exact ranks (``run_corrections``).
 """
 
 from __future__ import annotations
@@ -23,33 +27,31 @@ import weakref
 import numpy as np
 from numba import njit
 
-from expressions.kernels.sort_keys import (
-    NOT_A_KEY,
-    average_ranks,
-    index_bits,
-    key_buffer,
-    key_ranks,
-    packed_key,
-)
-from pipelines.kernels import pearson_about
+from expressions.kernels.sort_keys import average_ranks, index_bits
+
+NOT_A_KEY = np.int32(np.iinfo(np.int32).max)
+_MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
+_BINADES_SPAN = np.int64(24) << 52  # 24 binades of magnitude bit patterns
+_SHORT_RUN = 16  # runs up to this long are insertion-sorted; longer ones use argsort
 
 
-def return_order(member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def return_order(member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, ...]:
     """The return side of every pnl day d, for the members of day d-1 with a finite returns[d]:
     (order int32 [T, N]: those columns by ascending returns[d], counts[d] of them first;
-    counts int64 [T]; ranks float64 [T, N]: their average ranks among themselves, NaN elsewhere).
-    Row 0 is empty."""
+    counts int64 [T]; ranks float64 [T, N]: their average ranks among themselves, NaN elsewhere;
+    spread float64 [T]: sum over them of (rank - (counts + 1) / 2)**2). Row 0 is empty."""
     t_len, n = returns.shape
     order = np.zeros((t_len, n), dtype=np.int32)
     counts = np.zeros(t_len, dtype=np.int64)
     ranks = np.full((t_len, n), np.nan)
+    spread = np.zeros(t_len)
     if t_len < 2:
-        return order, counts, ranks
+        return order, counts, ranks, spread
     ok = member[:-1] & np.isfinite(returns[1:])
     order[1:] = np.argsort(np.where(ok, returns[1:], np.inf), axis=1)
     counts[1:] = ok.sum(axis=1)
-    _fill_ranks(returns, order, counts, ranks)
-    return order, counts, ranks
+    _fill_ranks(returns, order, counts, ranks, spread)
+    return order, counts, ranks, spread
 
 
 class ReturnOrderCache:
@@ -64,7 +66,7 @@ class ReturnOrderCache:
         self._entries: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, tuple]] = {}
         self._lock = threading.Lock()
 
-    def get(self, member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def get(self, member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, ...]:
         key = (id(member), id(returns))
         with self._lock:
             entry = self._entries.get(key)
@@ -79,9 +81,21 @@ class ReturnOrderCache:
         return value
 
 
+_BUFFERS = threading.local()
+
+
+def _key_buffer(t_len: int, n: int) -> np.ndarray:
+    """This thread's int32 [t_len, n] key scratch (a fresh array per call costs page faults)."""
+    buffer = getattr(_BUFFERS, "keys", None)
+    if buffer is None or buffer.shape[1] != n or buffer.shape[0] < t_len:
+        buffer = np.empty((t_len, n), dtype=np.int32)
+        _BUFFERS.keys = buffer
+    return buffer[:t_len]
+
+
 def rank_ic_by_day(
     alpha: np.ndarray, member: np.ndarray, returns: np.ndarray, delay: int,
-    order: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    order: tuple[np.ndarray, ...] | None = None,
 ) -> np.ndarray:
     """Spearman IC of each pnl day d: alpha[d-1-delay] vs returns[d] over the members of day d-1.
 
@@ -100,80 +114,205 @@ def rank_ic_by_day(
     if order is None:
         order = return_order(member, returns)
     shift = index_bits(n)
-    keys = key_buffer(t_len, n)
+    keys = _key_buffer(t_len, n)
     pairs = np.zeros(t_len, dtype=np.int64)
-    alpha_rank_keys(alpha.view(np.int64), alpha, member, returns, 1 + delay, shift, keys, pairs)
+    alpha_keys(alpha.view(np.int64), alpha, member, returns, 1 + delay, shift, keys, pairs)
     keys.sort(axis=1)
     out = np.full(t_len, np.nan)
-    rank_ic_rows(keys, pairs, alpha, member, returns, 1 + delay, shift, order[0], order[1], order[2], out)
+    y_order, y_counts, y_ranks, y_spread = order
+    rank_ic_rows(keys, pairs, alpha, returns, 1 + delay, shift, y_order, y_counts, y_ranks, y_spread, out)
     return out
 
 
 @njit(cache=True)
-def _fill_ranks(returns, order, counts, ranks):
+def _fill_ranks(returns, order, counts, ranks, spread):
     for d in range(1, returns.shape[0]):
-        average_ranks(returns[d], order[d], counts[d], ranks[d])
+        m = counts[d]
+        average_ranks(returns[d], order[d], m, ranks[d])
+        spread[d] = _spread(ranks[d], order[d], m)
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz"})
+def _spread(ranks, columns, m):
+    """sum over the m listed columns of (rank - (m + 1) / 2)**2."""
+    mean = 0.5 * (m + 1)
+    total = 0.0
+    for k in range(m):
+        d = ranks[columns[k]] - mean
+        total += d * d
+    return total
 
 
 @njit(cache=True)
-def alpha_rank_keys(alpha_bits, alpha, member, returns, lag, shift, keys, pairs):
-    """keys[d, i] = (order-keeping image of alpha[d-lag, i], low ``shift`` bits = i) for the
-    pairs of pnl day d, NOT_A_KEY elsewhere; pairs[d] = their count. -0.0 keys as +0.0."""
-    t_len = alpha.shape[0]
-    clear = ~((np.int64(1) << shift) - 1)
-    for d in range(t_len):
+def alpha_keys(alpha_bits, alpha, member, returns, lag, shift, keys, pairs):
+    """keys[d] = ``row_keys`` of alpha[d - lag] over the pairs of pnl day d (NOT_A_KEY
+    elsewhere); pairs[d] = their count."""
+    for d in range(alpha.shape[0]):
         if d < lag:
             keys[d, :] = NOT_A_KEY
         else:
             a = d - lag
-            pairs[d] = _row_keys(alpha_bits[a], alpha[a], member[d - 1], returns[d], clear, keys[d])
+            pairs[d] = row_keys(alpha_bits[a], alpha[a], member[d - 1], returns[d], shift, keys[d])
 
 
 @njit(cache=True)
-def _row_keys(bits, x, member, y, clear, keys):
-    """One day of ``alpha_rank_keys``, branch-free so that it vectorizes; returns the pair count."""
+def row_keys(bits, x, member, y, shift, keys):
+    """int32 keys of the pairs (member, finite x and y): (bucket of x) << shift | column.
+
+    The bucket is a signed log scale: the magnitude's bit pattern (monotone in |x|) counted from
+    ``_BINADES`` binades below the row's largest |x| (smaller magnitudes share the bucket of 0),
+    negated for negative x, shifted right until the row's range fits 31 - shift bits. Two
+    branch-free passes (they vectorize); returns the pair count.
+    """
+    top = np.int64(0)
     m = 0
     for i in range(x.shape[0]):
         ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
-        keys[i] = packed_key(bits[i], i, clear, ok)
+        top = max(top, bits[i] & _MAGNITUDE if ok else np.int64(0))
         m += ok
+    if m == 0:
+        keys[:] = NOT_A_KEY
+        return 0
+    floor = max(top - _BINADES_SPAN, np.int64(0))
+    half = top - floor
+    room = 31 - shift
+    drop = _bits_to_drop(2 * half, room)
+    keep = np.int64(1) if room > 0 else np.int64(0)  # no room: bucket 0, one run for run_corrections
+    for i in range(x.shape[0]):
+        ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
+        magnitude = max((bits[i] & _MAGNITUDE) - floor, np.int64(0))
+        signed = -magnitude if bits[i] < 0 else magnitude
+        bucket = ((signed + half) >> drop) * keep
+        keys[i] = np.int32((bucket << shift) | i) if ok else NOT_A_KEY
     return m
 
 
+@njit(cache=True)
+def _bits_to_drop(span, room):
+    """The least right shift that makes the non-negative int64 span fit ``room`` bits."""
+    drop = 0
+    while room > 0 and span >> drop >> room != 0:
+        drop += 1
+    return drop
+
+
 @njit(cache=True, fastmath={"reassoc", "nsz"})
-def rank_ic_rows(keys, pairs, alpha, member, returns, lag, shift, y_order, y_counts, y_ranks, out):
+def rank_ic_rows(keys, pairs, alpha, returns, lag, shift, y_order, y_counts, y_ranks, y_spread, out):
     """out[d] = Spearman correlation of pnl day d's pairs (keys sorted row-wise; see module doc)."""
     t_len, n = alpha.shape
-    order = np.empty(n, dtype=np.int64)
+    scratch = np.empty(n, dtype=np.int64)
+    flags = np.zeros((n // 8 + 3) * 8, dtype=np.uint8)  # whole 8-byte words, 9 past the last
     rx = np.empty(n)
     ry = np.empty(n)
     for d in range(lag, t_len):
         m = pairs[d]
         if m < 2:
-            out[d] = np.nan
             continue
         x = alpha[d - lag]
-        key_ranks(keys[d], m, shift, x, order, rx)
         if m == y_counts[d]:
             # Every member with a return has an alpha: the cached ranks are the pairs' ranks.
-            out[d] = _rank_correlation(rx, y_ranks[d], member[d - 1], x, returns[d], m)
+            out[d] = rank_correlation(keys[d], m, shift, x, y_ranks[d], y_spread[d], scratch, flags, rx)
             continue
         kept = 0
         for k in range(y_counts[d]):
             col = y_order[d, k]
             if np.isfinite(x[col]):
-                order[kept] = col
+                scratch[kept] = col
                 kept += 1
-        average_ranks(returns[d], order, kept, ry)
-        out[d] = _rank_correlation(rx, ry, member[d - 1], x, returns[d], m)
+        average_ranks(returns[d], scratch, kept, ry)
+        spread = _spread(ry, scratch, kept)
+        out[d] = rank_correlation(keys[d], m, shift, x, ry, spread, scratch, flags, rx)
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz"})
-def _rank_correlation(rx, ry, member, x, y, m):
-    """Pearson correlation of the ranks over the m pairs (members with finite x and y).
+def rank_correlation(keys, m, shift, x, ry, y_spread, scratch, flags, rx):
+    """Pearson correlation of the alpha ranks (from the m sorted keys) with ry, whose squared
+    deviations sum to y_spread; NaN when either side is constant. scratch, rx: buffers of len N;
+    flags: uint8, whole 8-byte words, at least N + 9.
 
-    Both rank vectors of m values sum to m (m + 1) / 2 (ties keep the sum), so both means are
-    (m + 1) / 2 exactly.
+    The k-th key gets rank k + 1, then each run of shared buckets is corrected to its exact ranks.
     """
+    mask = (np.int64(1) << shift) - 1
     mean = 0.5 * (m + 1)
-    return pearson_about(rx, ry, mean, mean, member, x, y)
+    sxy = 0.0
+    for k in range(m):
+        sxy += (k + 1.0) * ry[keys[k] & mask]
+    sxx = m * (m * m - 1.0) / 12.0  # sum of (rank - mean)**2 over ranks 1..m
+    if mark_runs(keys, m, shift, flags) > 0:
+        dxy, dxx = run_corrections(keys, m, shift, x, ry, mean, flags, scratch, rx)
+        sxy += dxy
+        sxx += dxx
+    sxy -= m * mean * mean  # sum of (rx - mean)(ry - mean): both rank sums are m * mean
+    scale = np.sqrt(sxx) * np.sqrt(y_spread)
+    return sxy / scale if scale > 0.0 else np.nan
+
+
+@njit(cache=True)
+def mark_runs(keys, m, shift, flags):
+    """flags[k] = 1 where keys k and k + 1 share a bucket (k < m - 1), 0 from m - 1 to the next
+    multiple of 8 past it; returns how many are 1. Branch-free: it vectorizes."""
+    same = 0
+    for k in range(m - 1):
+        flag = ((keys[k] ^ keys[k + 1]) >> shift) == 0
+        flags[k] = flag
+        same += flag
+    flags[max(m - 1, 0) : max(m - 1, 0) + 9] = 0
+    return same
+
+
+@njit(cache=True)
+def run_corrections(keys, m, shift, x, ry, mean, flags, scratch, rx):
+    """(change of sum rank * ry, change of sum (rank - mean)**2) when each run of keys sharing a
+    bucket gets its exact ranks: the run ordered on the true values (insertion sort, argsort when
+    long), ties averaged, in place of the positional ranks. Sums of half-integers: exact.
+    ``flags`` from mark_runs; its 8-byte words skip the stretches without runs."""
+    mask = (np.int64(1) << shift) - 1
+    words = flags.view(np.uint64)
+    dxy = 0.0
+    dxx = 0.0
+    start = 0
+    while start < m - 1:
+        if start & 7 == 0 and words[start >> 3] == 0:
+            start += 8
+            continue
+        if flags[start] == 0:
+            start += 1
+            continue
+        end = start + 1
+        while flags[end]:
+            end += 1
+        end += 1
+        run = scratch[: end - start]
+        for j in range(end - start):
+            col = keys[start + j] & mask
+            run[j] = col
+            positional = start + j + 1.0
+            dxy -= positional * ry[col]
+            dxx -= (positional - mean) * (positional - mean)
+        _order_run(run, x)
+        average_ranks(x, run, end - start, rx)
+        for j in range(end - start):
+            exact = rx[run[j]] + start
+            dxy += exact * ry[run[j]]
+            dxx += (exact - mean) * (exact - mean)
+        start = end
+    return dxy, dxx
+
+
+@njit(cache=True)
+def _order_run(run, x):
+    """Sort the columns of ``run`` by ascending x in place."""
+    if run.shape[0] > _SHORT_RUN:
+        values = np.empty(run.shape[0])
+        for j in range(run.shape[0]):
+            values[j] = x[run[j]]
+        run[:] = run[np.argsort(values)]
+        return
+    for j in range(1, run.shape[0]):
+        col = run[j]
+        value = x[col]
+        q = j - 1
+        while q >= 0 and x[run[q]] > value:
+            run[q + 1] = run[q]
+            q -= 1
+        run[q + 1] = col

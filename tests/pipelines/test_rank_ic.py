@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines import rank_ic
 from pipelines.rank_ic import ReturnOrderCache, index_bits, rank_ic_by_day, return_order
 
 
@@ -73,15 +74,16 @@ def test_hand_computed_day():
 def test_return_order_lists_members_with_returns_in_order():
     returns = np.array([[np.nan, np.nan, np.nan], [0.3, np.nan, -0.1], [0.2, 0.2, 0.1]])
     member = np.array([[True, True, True], [False, True, True], [True, True, True]])
-    order, counts, ranks = return_order(member, returns)
+    order, counts, ranks, spread = return_order(member, returns)
     assert counts.tolist() == [0, 2, 2]
     assert order[1, :2].tolist() == [2, 0]  # -0.1 then 0.3
     assert order[2, :2].tolist() == [2, 1]  # symbol 0 was not a member on day 1
     np.testing.assert_array_equal(ranks[2], [np.nan, 2.0, 1.0])
+    assert spread.tolist() == [0.0, 0.5, 0.5]  # ranks 1, 2 about 1.5
 
 
 def test_cache_keeps_one_entry_per_array_pair():
-    alpha, member, returns = nasty_panel(10, 5, seed=1)
+    _alpha, member, returns = nasty_panel(10, 5, seed=1)
     cache = ReturnOrderCache(max_entries=2)
     first = cache.get(member, returns)
     assert cache.get(member, returns) is first
@@ -97,3 +99,27 @@ def test_cache_keeps_one_entry_per_array_pair():
 
 def test_index_bits_cover_every_column():
     assert [index_bits(n) for n in (1, 2, 3, 4, 5, 505, 512, 513)] == [1, 1, 2, 2, 3, 9, 9, 10]
+
+
+def test_crowded_buckets_resolve_on_the_true_values():
+    # One huge value stretches the row's range: the rest share a few buckets (long runs, argsort).
+    alpha, member, returns = nasty_panel(20, 200, seed=5)
+    alpha[:, 0] = 1e300
+    alpha[:, 1:150] = 1.0 + np.arange(149) * np.finfo(float).eps * 3
+    alpha[::2, 150:] = -1e-300
+    got = rank_ic_by_day(alpha, member, returns, 0)
+    np.testing.assert_allclose(got, reference_rank_ic(alpha, member, returns, 0), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("shift", [29, 30, 31])
+def test_keys_with_little_or_no_room_for_the_value(shift):
+    # Very wide panels leave few bits for the bucket: correctness then rests on resolve_runs.
+    alpha, member, returns = nasty_panel(12, 40, seed=shift)
+    order = return_order(member, returns)
+    keys = np.empty(alpha.shape, dtype=np.int32)
+    pairs = np.zeros(alpha.shape[0], dtype=np.int64)
+    rank_ic.alpha_keys(alpha.view(np.int64), alpha, member, returns, 1, shift, keys, pairs)
+    keys.sort(axis=1)
+    got = np.full(alpha.shape[0], np.nan)
+    rank_ic.rank_ic_rows(keys, pairs, alpha, returns, 1, shift, *order, got)
+    np.testing.assert_allclose(got, reference_rank_ic(alpha, member, returns, 0), rtol=1e-12, atol=1e-14)
