@@ -19,9 +19,11 @@ in-sample period, one year, the out-of-sample tail) into a ``Metrics`` row. Defi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
+from numba import njit
 
 TRADING_DAYS = 252
 MIN_TURNOVER_FOR_FITNESS = 0.125
@@ -43,7 +45,7 @@ class DailyFigures:
     def __len__(self) -> int:
         return len(self.dates)
 
-    def select(self, rows: slice | np.ndarray) -> "DailyFigures":
+    def select(self, rows: slice | np.ndarray) -> DailyFigures:
         """The figures of the chosen days only."""
         return DailyFigures(**{f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)})
 
@@ -110,50 +112,119 @@ def max_drawdown(pnl: np.ndarray) -> float:
 
 def compute_metrics(days: DailyFigures, book: float) -> Metrics:
     """The Metrics of the given days (see the module docstring for each definition)."""
-    half = book / 2.0
-    n = len(days)
-    traded = float(np.sum(days.traded))
-    turnover = float(np.mean(days.traded)) / book if n else 0.0
-    gross = _pnl_figures(days.pnl, traded, half, turnover)
-    net = _pnl_figures(days.pnl - days.cost, traded, half, turnover)
-    return Metrics(
-        **gross,
-        turnover=turnover,
-        ic=_mean_defined(days.ic),
-        rank_ic=_mean_defined(days.rank_ic),
-        long_count=float(np.mean(days.long_count)) if n else 0.0,
-        short_count=float(np.mean(days.short_count)) if n else 0.0,
-        days=n,
-        **{f"net_{k}": v for k, v in net.items()},
-        start=str(days.dates[0]) if n else "",
-        end=str(days.dates[-1]) if n else "",
-    )
+    return period_metrics(days, [(0, len(days))], book)[0]
 
 
 def yearly_metrics(days: DailyFigures, book: float) -> list[Metrics]:
     """One Metrics row per calendar year of the given days, oldest first."""
-    years = days.dates.astype("datetime64[Y]")
+    return period_metrics(days, year_bounds(days.dates), book)
+
+
+def year_bounds(dates: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each calendar year's run of days, oldest first (dates increasing)."""
+    years = dates.astype("datetime64[Y]")
     if len(years) > 1 and not np.all(years[1:] >= years[:-1]):
-        return [compute_metrics(days.select(years == year), book) for year in np.unique(years)]
-    # Increasing dates (every panel's): each year is a slice, a view instead of a masked copy.
+        raise ValueError("yearly figures need increasing dates")
     starts = [0, *(np.flatnonzero(years[1:] != years[:-1]) + 1).tolist(), len(years)]
-    return [compute_metrics(days.select(slice(a, b)), book) for a, b in zip(starts[:-1], starts[1:]) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(starts) if b > a]
 
 
-def _pnl_figures(pnl: np.ndarray, traded: float, half_book: float, turnover: float) -> dict[str, float]:
-    sharpe = sharpe_ratio(pnl)
-    returns = TRADING_DAYS * float(np.mean(pnl)) / half_book if len(pnl) else 0.0
-    total = float(np.sum(pnl))
+def period_metrics(days: DailyFigures, bounds: list[tuple[int, int]], book: float) -> list[Metrics]:
+    """The Metrics of each period days[start:stop] of ``bounds``, from one pass of
+    ``period_sums`` (a simulation asks for the in-sample, each year and the out-of-sample tail)."""
+    limits = np.asarray(bounds, dtype=np.int64).reshape(-1, 2)
+    sums = period_sums(days.pnl, days.cost, days.traded, days.long_count, days.short_count,
+                       days.ic, days.rank_ic, limits)
+    return [_metrics_from_sums(row, days.dates[a:b], book) for row, (a, b) in zip(sums, limits.tolist())]
+
+
+def _metrics_from_sums(row: np.ndarray, dates: np.ndarray, book: float) -> Metrics:
+    n, traded = int(row[_DAYS]), float(row[_TRADED])
+    turnover = traded / n / book if n else 0.0
+    gross = _pnl_figures(row[_PNL : _PNL + 3], n, traded, book / 2.0, turnover)
+    net = _pnl_figures(row[_NET : _NET + 3], n, traded, book / 2.0, turnover)
+    return Metrics(
+        **gross,
+        turnover=turnover,
+        ic=row[_IC] / row[_IC + 1] if row[_IC + 1] else math.nan,
+        rank_ic=row[_RANK_IC] / row[_RANK_IC + 1] if row[_RANK_IC + 1] else math.nan,
+        long_count=float(row[_LONG]) / n if n else 0.0,
+        short_count=float(row[_SHORT]) / n if n else 0.0,
+        days=n,
+        **{f"net_{k}": v for k, v in net.items()},
+        start=str(dates[0]) if n else "",
+        end=str(dates[-1]) if n else "",
+    )
+
+
+def _pnl_figures(sums: np.ndarray, n: int, traded: float, half_book: float, turnover: float) -> dict[str, float]:
+    """sums: (total, sum of squared deviations from the mean, drawdown in dollars)."""
+    total, deviations, drawdown = (float(v) for v in sums)
+    std = math.sqrt(deviations / (n - 1)) if n > 1 else 0.0
+    sharpe = math.sqrt(TRADING_DAYS) * (total / n) / std if std > 0.0 else 0.0
+    returns = TRADING_DAYS * total / n / half_book if n else 0.0
     return {
         "sharpe": sharpe,
         "returns": returns,
         "fitness": fitness(sharpe, returns, turnover),
         "margin": total / traded * 1e4 if traded > 0 else 0.0,
-        "drawdown": max_drawdown(pnl) / half_book,
+        "drawdown": drawdown / half_book,
         "pnl": total,
     }
 
 
-def _mean_defined(values: np.ndarray) -> float:
-    defined = values[~np.isnan(values)]
-    return float(np.mean(defined)) if len(defined) else math.nan
+# Columns of period_sums' rows.
+_DAYS, _PNL, _NET, _TRADED, _LONG, _SHORT, _IC, _RANK_IC, _COLUMNS = 0, 1, 4, 7, 8, 9, 10, 12, 14
+
+
+@njit(cache=True)
+def period_sums(pnl, cost, traded, long_count, short_count, ic, rank_ic, bounds):
+    """Per period [start, stop) of ``bounds``: days; (total, squared deviations from the mean,
+    drawdown) of pnl and of pnl - cost; sums of traded, long and short counts; (sum, count) of
+    the defined ic and of the defined rank_ic. float64 [P, _COLUMNS]."""
+    out = np.zeros((bounds.shape[0], _COLUMNS))
+    net = pnl - cost
+    for p in range(bounds.shape[0]):
+        a, b = bounds[p, 0], bounds[p, 1]
+        row = out[p]
+        row[_DAYS] = b - a
+        _pnl_sums(pnl[a:b], row[_PNL : _PNL + 3])
+        _pnl_sums(net[a:b], row[_NET : _NET + 3])
+        row[_TRADED] = traded[a:b].sum()
+        row[_LONG] = long_count[a:b].sum()
+        row[_SHORT] = short_count[a:b].sum()
+        _defined_sum(ic[a:b], row[_IC : _IC + 2])
+        _defined_sum(rank_ic[a:b], row[_RANK_IC : _RANK_IC + 2])
+    return out
+
+
+@njit(cache=True)
+def _pnl_sums(pnl, out):
+    """out = (sum, sum of (pnl - mean)**2, largest fall of the cumulative sum from its running
+    peak, which starts at 0)."""
+    n = pnl.shape[0]
+    total = 0.0
+    peak = 0.0
+    cumulative = 0.0
+    drawdown = 0.0
+    for v in pnl:
+        total += v
+        cumulative += v
+        peak = max(peak, cumulative)
+        drawdown = max(drawdown, peak - cumulative)
+    mean = total / n if n else 0.0
+    deviations = 0.0
+    for v in pnl:
+        deviations += (v - mean) * (v - mean)
+    out[0] = total
+    out[1] = deviations
+    out[2] = drawdown
+
+
+@njit(cache=True)
+def _defined_sum(values, out):
+    """out = (sum, count) of the non-NaN values."""
+    for v in values:
+        if not np.isnan(v):
+            out[0] += v
+            out[1] += 1.0

@@ -30,7 +30,7 @@ import numpy as np
 
 from pipelines.errors import SettingsError
 from pipelines.kernels import simulate_days
-from pipelines.metrics import DailyFigures, Metrics, compute_metrics, yearly_metrics
+from pipelines.metrics import DailyFigures, Metrics, period_metrics, year_bounds
 from pipelines.rank_ic import ReturnOrderCache, rank_ic_by_day
 from pipelines.settings import SimulationSettings, split_index
 
@@ -127,15 +127,19 @@ def simulate(
         figures[5] = rank_ic_by_day(alpha, member, returns, settings.delay, order)
     days = _daily_figures(figures, panel.dates[:stop], settings)
     first = _first_position_day(figures)
-    is_days = days.select(slice(first, is_end))
-    os_days = days.select(slice(max(first, is_end), stop)) if include_os else None
+    os_start = max(first, is_end)  # IS days: first .. os_start
+    years = [(first + a, first + b) for a, b in year_bounds(days.dates[first:os_start])]
+    periods = [(first, os_start), *years, *([(os_start, stop)] if include_os else [])]
+    is_metrics, *rows = period_metrics(days, periods, settings.book)
+    os_metrics = rows.pop() if include_os else None
+    os_days = days.select(slice(os_start, stop)) if include_os else None
     return SimulationResult(
         settings=settings,
-        is_metrics=compute_metrics(is_days, settings.book),
-        os_metrics=compute_metrics(os_days, settings.book) if os_days is not None else None,
-        years=yearly_metrics(is_days, settings.book),
-        daily_pnl=is_days.pnl,
-        dates=is_days.dates,
+        is_metrics=is_metrics,
+        os_metrics=os_metrics,
+        years=rows,
+        daily_pnl=days.pnl[first:os_start],
+        dates=days.dates[first:os_start],
         max_weight=float(np.max(figures[7, first:is_end], initial=0.0)),
         is_end=is_end,
         weights=weights if keep_weights else None,

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from pipelines.metrics import DailyFigures, compute_metrics, max_drawdown, sharpe_ratio, yearly_metrics
+from pipelines.metrics import (
+    DailyFigures,
+    compute_metrics,
+    max_drawdown,
+    period_metrics,
+    sharpe_ratio,
+    yearly_metrics,
+)
 
 
 def figures(pnl, traded, dates=None, cost_bps=0.0):
@@ -74,3 +81,50 @@ def test_yearly_rows_split_by_calendar_year():
         ("2021-01-04", "2021-01-05", 2, 0.0),
     ]
     assert rows[0].sharpe == pytest.approx(math.sqrt(252) * 2 / math.sqrt(2))
+
+
+def reference_metrics(days, book):
+    """Slow twin: each figure straight from its definition with numpy."""
+    n, half = len(days), book / 2
+    out = {"days": n, "turnover": float(np.mean(days.traded)) / book if n else 0.0}
+    for prefix, pnl in (("", days.pnl), ("net_", days.pnl - days.cost)):
+        std = float(np.std(pnl, ddof=1)) if n > 1 else 0.0
+        sharpe = math.sqrt(252) * float(np.mean(pnl)) / std if std > 0 else 0.0
+        returns = 252 * float(np.mean(pnl)) / half if n else 0.0
+        cumulative = np.concatenate(([0.0], np.cumsum(pnl)))
+        traded = float(np.sum(days.traded))
+        out |= {
+            f"{prefix}sharpe": sharpe,
+            f"{prefix}returns": returns,
+            f"{prefix}fitness": sharpe * math.sqrt(abs(returns) / max(out["turnover"], 0.125)),
+            f"{prefix}margin": float(np.sum(pnl)) / traded * 1e4 if traded > 0 else 0.0,
+            f"{prefix}drawdown": float(np.max(np.maximum.accumulate(cumulative) - cumulative)) / half,
+            f"{prefix}pnl": float(np.sum(pnl)),
+        }
+    for name in ("ic", "rank_ic"):
+        values = getattr(days, name)
+        out[name] = float(np.nanmean(values)) if np.any(~np.isnan(values)) else math.nan
+    out["long_count"] = float(np.mean(days.long_count)) if n else 0.0
+    out["short_count"] = float(np.mean(days.short_count)) if n else 0.0
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_periods_match_the_slow_twin_at_random(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    ic = rng.normal(size=n)
+    ic[rng.random(n) < 0.3] = np.nan
+    traded = np.where(rng.random(n) < 0.2, 0.0, rng.random(n) * 1e6)
+    days = DailyFigures(
+        dates=np.datetime64("2020-12-20") + np.arange(n),
+        pnl=np.round(rng.normal(0, 1e4, n), int(rng.integers(-3, 3))),  # ties, sometimes constant
+        traded=traded, cost=traded * 5e-4,
+        long_count=rng.integers(0, 9, n).astype(float), short_count=rng.integers(0, 9, n).astype(float),
+        ic=ic, rank_ic=np.where(rng.random(n) < 0.5, np.nan, ic),
+    )
+    bounds = [(0, n), *(sorted(rng.integers(0, n + 1, 2).tolist()) for _ in range(4))]
+    for (a, b), got in zip(bounds, period_metrics(days, bounds, 2e7)):
+        expected = reference_metrics(days.select(slice(a, b)), 2e7)
+        for name, value in expected.items():
+            assert getattr(got, name) == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True), (name, a, b)
