@@ -52,8 +52,13 @@ class ResultCache:
         self.hits += 1
         return value
 
-    def put(self, key: str, value: np.ndarray) -> None:
-        """Store ``value`` (made read-only), evicting least recently used entries to fit."""
+    def put(self, key: str, value: np.ndarray, *, recent: bool = True) -> None:
+        """Store ``value`` (made read-only), evicting least recently used entries to fit.
+
+        ``recent=False`` stores it as the least recently used entry: the next to go unless a
+        :meth:`get` finds it first. For values unlikely to be asked for again (a whole
+        expression's result), so that a stream of them cannot push out shared subtrees.
+        """
         size = value.nbytes
         if key in self._items:
             self.nbytes -= self._items.pop(key).nbytes
@@ -67,6 +72,8 @@ class ResultCache:
             self.nbytes -= evicted.nbytes
         self._items[key] = value
         self.nbytes += size
+        if not recent:
+            self._items.move_to_end(key, last=False)
 
     def clear(self) -> None:
         self._items.clear()

@@ -17,10 +17,11 @@ How ``Evaluator.evaluate`` computes an expression:
    a ``Scalar`` constant in a ``Series`` slot becomes ``np.full((T, N), c)``, a [N] group
    is broadcast to [T, N], windows become ``int`` and text ``str``.
 6. For operators declared ``pasteurize=True`` (cross-sectional and group), ``Series``
-   arguments are masked to the universe (NaN outside) first (``_pasteurized``).
+   arguments are masked to the universe (NaN outside) first (``_pasteurized``, a numba ufunc).
 7. The operator's ``fn`` (its registry declaration, usually a numba kernel) runs under
    ``np.errstate(all="ignore")``; its result is checked for shape, converted to float64 (int
-   for groups), marked read-only and stored in the memo and the cache. Inputs are read-only
+   for groups), marked read-only and stored in the memo and the cache (the root's result as the
+   least recently used entry: subtrees are shared across candidates far more often). Inputs are read-only
    arrays, so a kernel that writes into one fails loudly instead of corrupting shared values.
 """
 
@@ -34,6 +35,7 @@ from expressions.ast import Call, Const, Field, Node, depth, size, walk
 from expressions.cache import ResultCache
 from expressions.canonical import render
 from expressions.errors import EvaluationError
+from expressions.kernels.elementwise import member_or_nan_ufunc
 from expressions.parser import parse
 from expressions.registry import REGISTRY, OpSpec, resolve
 from expressions.types import Group, Scalar, Series, Text, Window
@@ -104,7 +106,7 @@ class Evaluator:
         """
         node = self.parse(node_or_text, dialect) if isinstance(node_or_text, str) else node_or_text
         self._check_tree(node)
-        run = _Run(self)
+        run = _Run(self, node)
         value = run.value(node, Series)
         if node.type is Group:
             value = np.where(value >= 0, value, np.nan).astype(np.float64)
@@ -129,8 +131,9 @@ class Evaluator:
 class _Run:
     """State of one evaluation: the memo of computed subtrees and of rendered texts."""
 
-    def __init__(self, evaluator: Evaluator):
+    def __init__(self, evaluator: Evaluator, root: Node):
         self.ev = evaluator
+        self.root = root
         self.memo: dict[Node, np.ndarray] = {}
         self.texts: dict[Node, tuple[str, int]] = {}
         self.universe_dependent: dict[Node, bool] = {}
@@ -174,7 +177,8 @@ class _Run:
                 return cached
         result = self._compute(spec, node)
         if cache is not None:
-            cache.put(key, result)
+            # A whole expression is rarely asked for again, its subtrees often: see ResultCache.put.
+            cache.put(key, result, recent=node is not self.root)
         return result
 
     def _compute(self, spec: OpSpec, node: Call) -> np.ndarray:
@@ -215,6 +219,8 @@ class _Run:
 
 def _pasteurized(values: np.ndarray, universe: np.ndarray) -> np.ndarray:
     """``values`` with NaN outside the universe (a new read-only array)."""
+    if values.dtype == np.float64 and universe.dtype == np.bool_:
+        return _read_only(member_or_nan_ufunc(values, universe))
     return _read_only(np.where(universe, values, np.nan))
 
 

@@ -63,3 +63,16 @@ def test_replacing_a_key_updates_the_byte_count():
 def test_negative_budget_is_rejected():
     with pytest.raises(ValueError, match="max_bytes"):
         ResultCache(max_bytes=-1)
+
+
+def test_a_value_stored_as_not_recent_goes_first_unless_asked_for():
+    cache = ResultCache(max_bytes=3 * 80)
+    cache.put("a", _array(10))
+    cache.put("b", _array(10))
+    cache.put("whole", _array(10), recent=False)
+    cache.put("c", _array(10))  # full: the not-recent value goes, not the older a
+    assert "whole" not in cache and {"a", "b", "c"} <= {k for k in "abc" if k in cache}
+    cache.put("again", _array(10), recent=False)
+    assert cache.get("again") is not None  # a hit makes it the most recent
+    cache.put("d", _array(10))
+    assert "again" in cache and "a" not in cache

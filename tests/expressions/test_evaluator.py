@@ -189,3 +189,29 @@ def test_lookback_adds_windows_along_the_deepest_path():
         parse("ts_delta(close, 3)")
     ) + lookback(parse("ts_mean(close, 5)"))
     assert lookback(parse("close + 1")) == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pasteurization_kernel_matches_np_where(seed):
+    from expressions.evaluator import _pasteurized
+
+    rng = np.random.default_rng(seed)
+    shape = (17, 23)
+    values = rng.normal(size=shape)
+    values[rng.random(shape) < 0.2] = np.nan
+    values[0, :3] = [np.inf, -np.inf, -0.0]
+    universe = rng.random(shape) < 0.6
+    universe[0, :3] = True
+    masked = _pasteurized(values, universe)
+    np.testing.assert_array_equal(masked, np.where(universe, values, np.nan), err_msg=f"seed={seed}")
+    assert np.signbit(masked[0, 2]) and not masked.flags.writeable
+    # other dtypes (an int mask, a broadcast row) take numpy's path, same result
+    np.testing.assert_array_equal(_pasteurized(values, universe.astype(int)), masked)
+    np.testing.assert_array_equal(_pasteurized(values[:1], universe), np.where(universe, values[:1], np.nan))
+
+
+def test_the_root_result_is_cached_as_least_recent(test_ops):
+    fields, groups = _small()
+    cache = ResultCache(max_bytes=10_000_000)
+    Evaluator(fields, groups, cache=cache).evaluate("zz_test_count(close) + 1")
+    assert list(cache._items) == ["3x3|1 + zz_test_count(close)", "3x3|zz_test_count(close)"]
