@@ -10,8 +10,8 @@ weights w[d-1] taken at the close of day d-1.
 Sums over the instruments may be reassociated (``FAST``: numba's ``reassoc``/``nsz`` fast-math
 flags): a strict left-to-right sum is one dependent add per instrument, ~4 cycles each, and was
 most of the simulation's time; vectorised sums move the figures by ~1e-16 relative. NaN and
-infinity tests keep their IEEE meaning (no ``nnan``/``ninf``). The rank IC kernels are in
-``pipelines.rank_ic``.
+infinity tests keep their IEEE meaning (``nnan``/``ninf`` only in loops over finite weights).
+The rank IC kernels are in ``pipelines.rank_ic``.
 """
 
 from __future__ import annotations
@@ -56,11 +56,12 @@ def _add_weighted(values, weight, num, den):
 
 
 @njit(cache=True, fastmath=FAST)
-def neutralize_row(values, member, group, n_groups, valid, sums, counts):
-    """Mark valid = member & finite (& group >= 0 when neutralizing) and subtract each valid
-    value's group mean in place; invalid values become 0 (no position). n_groups 0 = none.
+def neutralize_row(values, out, member, group, n_groups, valid, sums, counts):
+    """Mark valid = member & finite (& group >= 0 when neutralizing) and write out = values less
+    each valid value's group mean; invalid values become 0 (no position). n_groups 0 = none.
+    ``out`` may be ``values`` itself.
 
-    Returns sum |values| over the valid instruments: the book the day's vector asks for.
+    Returns sum |out|: the book the day's vector asks for.
     """
     n = values.shape[0]
     if n_groups > 1:
@@ -68,7 +69,7 @@ def neutralize_row(values, member, group, n_groups, valid, sums, counts):
         for i in range(n):
             ok = valid[i]
             g = group[i] if ok else 0
-            values[i] = values[i] - sums[g] if ok else 0.0
+            out[i] = values[i] - sums[g] if ok else 0.0
     else:
         # No neutralization or one group (MARKET): masked sums, which vectorize.
         market = n_groups == 1
@@ -83,10 +84,10 @@ def neutralize_row(values, member, group, n_groups, valid, sums, counts):
         mean = total / count if market and count > 0 else 0.0
         for i in range(n):
             v = values[i] - mean
-            values[i] = v if valid[i] else 0.0
+            out[i] = v if valid[i] else 0.0
     total = 0.0
     for i in range(n):
-        total += abs(values[i])
+        total += abs(out[i])
     return total
 
 
@@ -111,21 +112,24 @@ def _group_means(values, member, group, n_groups, valid, sums, counts):
 def scale_row(values, total, out):
     """out = values / total, where values are 0 off the valid instruments and total = sum|values|.
 
-    Returns (nonzero count, sum |out|); (0, 0.0) and out = 0 when total is not a positive
-    finite number: no position that day.
+    Returns max |out|; 0.0 and out = 0 when total is not a positive finite number: no position
+    that day.
     """
-    n = values.shape[0]
     if not total > 0.0 or np.isinf(total):
         out[:] = 0.0
-        return 0, 0.0
-    nonzero = 0
-    gross = 0.0
-    for i in range(n):
-        w = values[i] / total
+        return 0.0
+    return _scale_finite(values, 1.0 / total, out)
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz", "nnan", "ninf"})
+def _scale_finite(values, factor, out):
+    """out = values * factor, returning max |out| (finite inputs: the flags let the max vectorize)."""
+    largest = 0.0
+    for i in range(values.shape[0]):
+        w = values[i] * factor
         out[i] = w
-        gross += abs(w)
-        nonzero += w != 0.0
-    return nonzero, gross
+        largest = max(largest, abs(w))
+    return largest
 
 
 @njit(cache=True)
@@ -172,22 +176,6 @@ def truncate_row(w, limit, capped):
 
 
 @njit(cache=True, fastmath=FAST)
-def _truncate_scaled(w, limit, capped, nonzero, gross):
-    """``truncate_row`` given scale_row's (nonzero, gross): on the common day no weight needs a
-    cap and the first round of ``truncate_row`` is all there is: w *= 1 / sum|w|."""
-    if nonzero * limit >= 1.0 and gross > 0.0:
-        scale = 1.0 / gross
-        over = 0
-        for i in range(w.shape[0]):
-            over += abs(w[i]) * scale > limit
-        if over == 0:
-            for i in range(w.shape[0]):
-                w[i] *= scale
-            return
-    truncate_row(w, limit, capped)
-
-
-@njit(cache=True, fastmath=FAST)
 def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncation, weights_out, figures):
     """Weights of every day and the figures of every pnl day, in one pass over the days.
 
@@ -208,6 +196,7 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
     keep = weights_out.shape[0] == t_len
     row = np.empty(n)
     scratch = np.empty(n)
+    missing = np.full(n, np.nan)
     valid = np.empty(n, dtype=np.bool_)
     prev = np.zeros(n)
     cur = np.zeros(n)
@@ -217,15 +206,22 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
     figures[:, 0] = 0.0
     figures[4:6, 0] = np.nan
     for t in range(t_len):
-        decay_row(alpha, t - delay, decay, row, scratch)
-        total = neutralize_row(row, member[t], group, n_groups, valid, sums, counts)
-        nonzero, gross = scale_row(row, total, cur)
-        if nonzero > 0 and truncation > 0.0:
-            _truncate_scaled(cur, truncation, capped, nonzero, gross)
+        if decay > 1:
+            decay_row(alpha, t - delay, decay, row, scratch)
+            source = row
+        else:
+            source = alpha[t - delay] if t >= delay else missing
+        total = neutralize_row(source, row, member[t], group, n_groups, valid, sums, counts)
+        largest = scale_row(row, total, cur)
+        if truncation > 0.0 and largest > truncation:
+            truncate_row(cur, truncation, capped)
+            largest = truncation  # the capped weights sit at the limit, the others below it
         if keep:
             weights_out[t] = cur
         if t + 1 < t_len:
             _position_figures(cur, prev, returns[t + 1], figures[:, t + 1])
+            figures[6, t + 1] = 1.0 if largest > 0.0 else 0.0
+            figures[7, t + 1] = largest
             a = t - delay
             figures[4, t + 1] = masked_pearson(alpha[a], member[t], returns[t + 1]) if a >= 0 else np.nan
             figures[5, t + 1] = np.nan
@@ -234,7 +230,7 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
 
 @njit(cache=True, fastmath=FAST)
 def _position_figures(cur, prev, next_returns, out):
-    """pnl, traded, long/short counts, held flag and max |w| of the pnl day that w = cur earns.
+    """pnl, traded and long/short counts of the pnl day that w = cur earns (out[0:4]).
 
     One sum per loop: with two, LLVM packs the pair into one short vector instead of
     vectorizing the loop (measured ~8x slower).
@@ -258,17 +254,6 @@ def _position_figures(cur, prev, next_returns, out):
     out[1] = traded
     out[2] = longs
     out[3] = shorts
-    out[6] = 1.0 if longs + shorts > 0 else 0.0
-    out[7] = _max_abs(cur)
-
-
-@njit(cache=True, fastmath={"reassoc", "nsz", "nnan", "ninf"})
-def _max_abs(w):
-    """max |w| of finite weights (the flags let the max vectorize; weights are never NaN)."""
-    largest = 0.0
-    for i in range(w.shape[0]):
-        largest = max(largest, abs(w[i]))
-    return largest
 
 
 @njit(cache=True, fastmath=FAST)

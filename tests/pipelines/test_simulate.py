@@ -118,7 +118,7 @@ def test_neutralize_subtracts_group_mean_over_valid_members(n_groups):
     member = np.array([True, True, True, True, False, True, True])
     group = np.array([0, 0, 1, 1, 1, -1, 0]) if n_groups == 2 else np.array([0, 0, 0, 0, 0, -1, 0])
     valid = np.empty(7, dtype=np.bool_)
-    total = neutralize_row(values, member, group, n_groups, valid, np.empty(2), np.empty(2, dtype=np.int64))
+    total = neutralize_row(values, values, member, group, n_groups, valid, np.empty(2), np.empty(2, dtype=np.int64))
     expected = {
         2: [-0.5, 0.5, -0.5, 0.5],  # group means 1.5 and 3.5
         1: [-1.5, -0.5, 0.5, 1.5],  # one market mean 2.5 (the non-member 9 and no-group 5 left out)
