@@ -180,6 +180,8 @@ def test_rank_probability_mode_matches_pandas(n):
 def group_cases():
     for n in WIDTHS:
         yield pytest.param(n, 4, id=f"n={n}-4 groups")
+    # Groups of ~32 members: both sides of the counted / sorted boundary (rank._COUNTED_GROUP).
+    yield pytest.param(160, 4, id="n=160-4 groups")
     # 4096 groups: the most that (group, value) keys hold; 5000: the value sort + split by group.
     for n_groups in (4096, 5000):
         for n in (17, 300):
