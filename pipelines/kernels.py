@@ -36,13 +36,42 @@ def decay_row(alpha, row, decay, out, den):
     if decay <= 1:
         out[:] = alpha[row]
         return
-    out[:] = 0.0
-    den[:] = 0.0
     # One 1-D pass per row (contiguous, vectorized): measured ~10x a 2-D loop with a run-time decay.
-    for k in range(min(decay, row + 1)):
+    _set_weighted(alpha[row], float(decay), out, den)
+    rows = min(decay, row + 1)
+    for k in range(1, rows):
         _add_weighted(alpha[row - k], float(decay - k), out, den)
+    full = 0.5 * rows * (2 * decay - rows + 1)  # the weights of every row present
+    if _count_below(den, full) == 0:
+        _multiply(out, 1.0 / full)  # the common row: a multiply, not a division per value
+        return
     for i in range(out.shape[0]):
         out[i] = out[i] / den[i] if den[i] > 0 else np.nan
+
+
+@njit(cache=True, fastmath=FAST)
+def _set_weighted(values, weight, num, den):
+    """num = weight * values, den = weight, where values are not NaN (0 where NaN)."""
+    for i in range(values.shape[0]):
+        v = values[i]
+        present = v == v
+        num[i] = weight * v if present else 0.0
+        den[i] = weight if present else 0.0
+
+
+@njit(cache=True, fastmath=FAST)
+def _count_below(values, limit):
+    """How many values are below limit."""
+    count = 0
+    for i in range(values.shape[0]):
+        count += values[i] < limit
+    return count
+
+
+@njit(cache=True, fastmath=FAST)
+def _multiply(values, factor):
+    for i in range(values.shape[0]):
+        values[i] *= factor
 
 
 @njit(cache=True, fastmath=FAST)
