@@ -312,14 +312,16 @@ def _full_weighted_mean(x, window, kind, factor):
     At offset i of a block, with P0 = sum(v) (kind 1: ``P0 = factor * P0 + v``) and
     P1 = sum(offset * v) over the prefix, and Q0 = sum(v) (kind 1: sum of
     ``factor**(window - 1 - q) * v``), Q1 = sum(q * v) over the suffix from i + 1: linear is
-    ``(window - i) * P0 + P1 + Q1 - i * Q0``, exponential ``P0 + factor**(i + 1) * Q0``. Per-row
-    coefficients keep the column loop branch-free; NaNs propagate (BRAIN's full windows).
+    ``(window - i) * P0 + P1 + Q1 - i * Q0``, exponential ``P0 + factor**(i + 1) * Q0``. The
+    backward pass keeps Q0, Q1 per column and stores only the suffix's share of each offset
+    (``tail``: one table read per value instead of two). Per-row coefficients keep the column
+    loop branch-free; NaNs propagate (BRAIN's full windows).
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    rows = _suffix_rows(window, t_len)
-    q0, q1 = np.zeros((rows, n)), np.zeros((rows, n))
+    tail = np.zeros((_suffix_rows(window, t_len), n))  # tail[i + 1]: the suffix's share at offset i
     p0, p1 = np.empty(n), np.empty(n)
+    q0, q1 = np.empty(n), np.empty(n)
     linear = kind == 0
     days = np.arange(window).astype(np.float64)
     total = (days + 1.0).sum() if linear else (factor**days).sum()
@@ -332,23 +334,44 @@ def _full_weighted_mean(x, window, kind, factor):
             i = t - b0
             c0 = (window - i) / total if linear else 1.0 / total
             c1 = 1.0 / total if linear else 0.0
-            d1 = 1.0 / total if linear else 0.0
-            d0 = -i / total if linear else factor ** (i + 1) / total
-            for j in range(n):
-                v = x[t, j]
-                p0[j] = keep * p0[j] + v
-                p1[j] += i * v
-                out[t, j] = c0 * p0[j] + c1 * p1[j] + d1 * q1[i + 1, j] + d0 * q0[i + 1, j]
+            _prefix_row(x[t], i, keep, c0, c1, p0, p1, tail[i + 1], out[t])
         if b1 - b0 == window:
-            for t in range(b1 - 1, b0 - 1, -1):
+            q0[:] = 0.0
+            q1[:] = 0.0
+            for t in range(b1 - 1, b0, -1):
                 q = t - b0
+                # the share at offset i = q - 1: (Q1 - i * Q0) / total, or factor**q * Q0 / total
+                e1 = 1.0 / total if linear else 0.0
+                e0 = -(q - 1.0) / total if linear else factor**q / total
                 w = 1.0 if linear else factor ** (window - 1 - q)
-                for j in range(n):
-                    v = x[t, j]
-                    q0[q, j] = q0[q + 1, j] + w * v
-                    q1[q, j] = q1[q + 1, j] + q * v
+                _suffix_row(x[t], q, w, e0, e1, q0, q1, tail[q])
     out[: window - 1] = np.nan
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def _prefix_row(x, i, keep, c0, c1, p0, p1, tail, out):
+    """One forward row of _full_weighted_mean (1-D rows: LLVM vectorizes them, the 2-D loop
+    it did not)."""
+    for j in range(x.shape[0]):
+        v = x[j]
+        a = keep * p0[j] + v
+        b = p1[j] + i * v
+        p0[j] = a
+        p1[j] = b
+        out[j] = c0 * a + c1 * b + tail[j]
+
+
+@njit(cache=True, error_model="numpy")
+def _suffix_row(x, q, w, e0, e1, q0, q1, tail):
+    """One backward row of _full_weighted_mean: Q0 += w * v, Q1 += q * v, tail = e1 * Q1 + e0 * Q0."""
+    for j in range(x.shape[0]):
+        v = x[j]
+        a = q0[j] + w * v
+        b = q1[j] + q * v
+        q0[j] = a
+        q1[j] = b
+        tail[j] = e1 * b + e0 * a
 
 
 @njit(cache=True, error_model="numpy")
