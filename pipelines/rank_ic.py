@@ -238,8 +238,9 @@ def rank_correlation(keys, m, shift, x, ry, y_spread, scratch, flags, rx):
     for k in range(m):
         sxy += (k + 1.0) * ry[keys[k] & mask]
     sxx = m * (m * m - 1.0) / 12.0  # sum of (rank - mean)**2 over ranks 1..m
-    if mark_runs(keys, m, shift, flags) > 0:
-        dxy, dxx = run_corrections(keys, m, shift, x, ry, mean, flags, scratch, rx)
+    same = mark_runs(keys, m, shift, flags)
+    if same > 0:
+        dxy, dxx = run_corrections(keys, m, shift, x, ry, mean, flags, same, scratch, rx)
         sxy += dxy
         sxx += dxx
     sxy -= m * mean * mean  # sum of (rx - mean)(ry - mean): both rank sums are m * mean
@@ -261,42 +262,63 @@ def mark_runs(keys, m, shift, flags):
 
 
 @njit(cache=True)
-def run_corrections(keys, m, shift, x, ry, mean, flags, scratch, rx):
+def run_corrections(keys, m, shift, x, ry, mean, flags, same, scratch, rx):
     """(change of sum rank * ry, change of sum (rank - mean)**2) when each run of keys sharing a
     bucket gets its exact ranks: the run ordered on the true values (insertion sort, argsort when
     long), ties averaged, in place of the positional ranks. Sums of half-integers: exact.
-    ``flags`` from mark_runs; its 8-byte words skip the stretches without runs."""
-    mask = (np.int64(1) << shift) - 1
+
+    ``flags`` and ``same`` from mark_runs: its 8-byte words skip the stretches without runs, and
+    the scan stops once the ``same`` neighbour pairs are accounted for.
+    """
     words = flags.view(np.uint64)
     dxy = 0.0
     dxx = 0.0
-    start = 0
-    while start < m - 1:
-        if start & 7 == 0 and words[start >> 3] == 0:
-            start += 8
+    k = 0
+    while same > 0 and k < m - 1:
+        if words[k >> 3] == 0:
+            k = (k | 7) + 1
             continue
-        if flags[start] == 0:
-            start += 1
+        if flags[k] == 0:
+            k += 1
             continue
-        end = start + 1
+        end = k + 1
         while flags[end]:
             end += 1
-        end += 1
-        run = scratch[: end - start]
-        for j in range(end - start):
-            col = keys[start + j] & mask
-            run[j] = col
-            positional = start + j + 1.0
-            dxy -= positional * ry[col]
-            dxx -= (positional - mean) * (positional - mean)
-        _order_run(run, x)
-        average_ranks(x, run, end - start, rx)
-        for j in range(end - start):
-            exact = rx[run[j]] + start
-            dxy += exact * ry[run[j]]
-            dxx += (exact - mean) * (exact - mean)
-        start = end
+        dx, dy = _run_correction(keys, k, end + 1, shift, x, ry, mean, scratch, rx)
+        dxy += dy
+        dxx += dx
+        same -= end - k
+        k = end + 1
     return dxy, dxx
+
+
+@njit(cache=True, inline="always")
+def _run_correction(keys, start, end, shift, x, ry, mean, scratch, rx):
+    """(change of sum (rank - mean)**2, change of sum rank * ry) for the run keys[start:end]."""
+    mask = (np.int64(1) << shift) - 1
+    if end - start == 2:  # the common run: a pair, tied or in one order or the other
+        a, b = keys[start] & mask, keys[start + 1] & mask
+        if x[a] < x[b]:
+            return 0.0, 0.0
+        if x[a] > x[b]:  # swapped: a has rank start + 2, b start + 1
+            return 0.0, ry[a] - ry[b]
+        return -0.5, 0.5 * (ry[a] - ry[b])  # tied: both start + 1.5; the squares lose 2 * 0.25
+    dxy = 0.0
+    dxx = 0.0
+    run = scratch[: end - start]
+    for j in range(end - start):
+        col = keys[start + j] & mask
+        run[j] = col
+        positional = start + j + 1.0
+        dxy -= positional * ry[col]
+        dxx -= (positional - mean) * (positional - mean)
+    _order_run(run, x)
+    average_ranks(x, run, end - start, rx)
+    for j in range(end - start):
+        exact = rx[run[j]] + start
+        dxy += exact * ry[run[j]]
+        dxx += (exact - mean) * (exact - mean)
+    return dxx, dxy
 
 
 @njit(cache=True)
