@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from state import Store
-from state.db import BUSY_TIMEOUT_MS, make_engine, read_transaction, write_transaction
+from state.db import BUSY_TIMEOUT_MS, CACHE_KIB, MMAP_BYTES, WAL_CHECKPOINT_PAGES, make_engine, read_transaction, write_transaction
 
 
 def test_every_connection_gets_the_pragmas(tmp_sqlite: str) -> None:
@@ -22,6 +22,9 @@ def test_every_connection_gets_the_pragmas(tmp_sqlite: str) -> None:
         assert pragma("busy_timeout") == BUSY_TIMEOUT_MS
         assert pragma("synchronous") == 1  # NORMAL
         assert pragma("foreign_keys") == 1
+        assert pragma("cache_size") == -CACHE_KIB
+        assert 1 << 30 < pragma("mmap_size") <= MMAP_BYTES
+        assert pragma("wal_autocheckpoint") == WAL_CHECKPOINT_PAGES
 
 
 def test_foreign_keys_are_enforced(tmp_sqlite: str) -> None:
