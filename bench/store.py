@@ -1,9 +1,9 @@
 """Store benchmark: record N simulations in batches, then query the full table.
 
 Prints inserts/s of ``Store.record_batch`` and, as the peer measured in the same run, of plain
-``sqlite3.executemany`` into tables with the store's key columns and indexes, the same pragmas
-and batch transactions (the floor any layer above SQLite adds to); then top-k and "already simulated" lookup times
-on the full table, and the file size.
+``sqlite3.executemany`` of the same rows into the store's own schema with the same pragmas and
+one transaction per batch (the floor any layer above SQLite adds to); then top-k and "already
+simulated" lookup times on the full table, and the file size.
 
     python bench/store.py                # 1,000,000 rows, batches of 100, no PnL
     python bench/store.py --rows 100000 --pnl-days 252
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from state import Store, encode_pnl
+from state.db import BUSY_TIMEOUT_MS, CACHE_KIB, MMAP_BYTES, WAL_CHECKPOINT_PAGES
 
 SETTINGS = [{"decay": d, "neutralization": n} for d in (0, 4) for n in ("MARKET", "SECTOR")]
 
@@ -88,48 +89,56 @@ def bench_store(path: Path, rows: int, batch: int, pnl_days: int) -> tuple[Store
     return store, timer.per_second(rows), sample
 
 
+METRICS = ("sharpe", "returns", "turnover", "fitness", "margin", "drawdown", "ic", "rank_ic", "long_count",
+           "short_count", "days", "score")
+PEER_PRAGMAS = (
+    "journal_mode = WAL",
+    "synchronous = NORMAL",
+    f"busy_timeout = {BUSY_TIMEOUT_MS}",
+    "foreign_keys = ON",
+    f"cache_size = -{CACHE_KIB}",
+    f"mmap_size = {MMAP_BYTES}",
+    f"wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}",
+)
+
+
+def peer_rows(items: list[dict], first_id: int, run_id: int) -> tuple[list[tuple], list[tuple]]:
+    """The alphas and simulations rows of a batch of new alphas, as plainly as Python allows."""
+    alphas, simulations = [], []
+    for number, it in enumerate(items, start=first_id):
+        alphas.append((number, it["canonical"], it["hash"], it["origin"], json.dumps(it["parents"]), it["generation"]))
+        metrics = {**it["metrics"], "score": it["score"]}
+        pnl = None if it["daily_pnl"] is None else encode_pnl(it["daily_pnl"])
+        simulations.append(
+            (number, number, run_id, it["settings_key"], json.dumps(it["settings"]), it["params_key"],
+             json.dumps(it["params"]), it["status"], it["error"], *(metrics.get(name) for name in METRICS),
+             pnl, it["pnl_start"], it["duration"])
+        )
+    return alphas, simulations
+
+
 def bench_raw_sqlite(path: Path, rows: int, batch: int, pnl_days: int) -> tuple[float, float]:
-    """The peer: sqlite3.executemany of the same values, no upsert, no id read-back."""
+    """The peer: plain sqlite3 executemany of the same rows into the store's own schema (created by
+    the Store: same tables, indexes, pragmas), one BEGIN IMMEDIATE ... COMMIT per batch; no
+    upsert, no id read-back (every alpha is new and the ids are counted here)."""
+    Store(f"sqlite:///{path}").close()
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "busy_timeout = 30000", "cache_size = -65536"):
+    for pragma in PEER_PRAGMAS:
         connection.execute(f"PRAGMA {pragma}")
-    # The store's indexes (schema v3): unique hash, origin, unique triple, (status, score).
-    connection.execute("CREATE TABLE alphas (id INTEGER PRIMARY KEY, canonical TEXT, hash TEXT UNIQUE, origin TEXT)")
-    connection.execute("CREATE INDEX ix_origin ON alphas (origin)")
-    connection.execute(
-        "CREATE TABLE simulations (id INTEGER PRIMARY KEY, alpha_id INTEGER, settings_key TEXT, settings TEXT,"
-        " params_key TEXT, status TEXT, sharpe REAL, fitness REAL, score REAL, daily_pnl BLOB,"
-        " UNIQUE (alpha_id, settings_key, params_key))"
-    )
-    connection.execute("CREATE INDEX ix_status_score ON simulations (status, score)")
+    run_id = connection.execute("INSERT INTO runs (mode, pid, host, status) VALUES ('peer', 0, '', 'running')").lastrowid
+    sim_columns = ("id", "alpha_id", "run_id", "settings_key", "settings", "params_key", "params", "status", "error",
+                   *METRICS, "daily_pnl", "pnl_start", "duration")
+    insert_alpha = "INSERT INTO alphas (id, canonical, hash, origin, parents, generation) VALUES (?, ?, ?, ?, ?, ?)"
+    insert_sim = f"INSERT INTO simulations ({', '.join(sim_columns)}) VALUES ({', '.join('?' * len(sim_columns))})"
     rng, timer = np.random.default_rng(0), Rates()
     for start in range(0, rows, batch):
         items = make_batch(start, min(batch, rows - start), rng, pnl_days)
-        timer.__enter__()
-        connection.execute("BEGIN IMMEDIATE")
-        alpha_rows = [(start + i + 1, it["canonical"], it["hash"], it["origin"]) for i, it in enumerate(items)]
-        connection.executemany("INSERT INTO alphas VALUES (?, ?, ?, ?)", alpha_rows)
-        sim_rows = [
-            (
-                start + i + 1,
-                it["settings_key"],
-                json.dumps(it["settings"]),
-                it["params_key"],
-                it["status"],
-                it["metrics"]["sharpe"],
-                it["metrics"]["fitness"],
-                it["score"],
-                None if it["daily_pnl"] is None else encode_pnl(it["daily_pnl"]),
-            )
-            for i, it in enumerate(items)
-        ]
-        connection.executemany(
-            "INSERT INTO simulations (alpha_id, settings_key, settings, params_key, status, sharpe, fitness, score,"
-            " daily_pnl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            sim_rows,
-        )
-        connection.execute("COMMIT")
-        timer.__exit__()
+        with timer:
+            alphas, simulations = peer_rows(items, start + 1, run_id)
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(insert_alpha, alphas)
+            connection.executemany(insert_sim, simulations)
+            connection.execute("COMMIT")
     connection.close()
     return timer.per_second(rows)
 
@@ -152,13 +161,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--pnl-days", type=int, default=0, help="daily PnL length stored per row (0: none)")
-    parser.add_argument("--peer-rows", type=int, default=200_000, help="rows for the sqlite3 peer (<= --rows)")
+    parser.add_argument("--peer-rows", type=int, help="rows for the sqlite3 peer (default and at most: --rows)")
     parser.add_argument("--dir", help="where to put the database files (default: a temporary folder)")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        peer_rows = min(args.peer_rows, args.rows)
-        peer_rate = bench_raw_sqlite(Path(folder) / "peer.db", peer_rows, args.batch, args.pnl_days)
+        peer_count = min(args.peer_rows or args.rows, args.rows)
+        peer_rate = bench_raw_sqlite(Path(folder) / "peer.db", peer_count, args.batch, args.pnl_days)
         path = Path(folder) / "store.db"
         store, rate, sample = bench_store(path, args.rows, args.batch, args.pnl_days)
         rng = np.random.default_rng(1)
@@ -176,7 +185,7 @@ def main() -> None:
     print(f"rows {args.rows:,} in batches of {args.batch}, PnL days {args.pnl_days}")
     print(f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall figures compare only at a load near 0)")
     print(f"record_batch        {rate[0]:12,.0f} rows/s wall  {rate[1]:10,.0f} rows/CPU-s")
-    print(f"sqlite3 executemany {peer_rate[0]:12,.0f} rows/s wall  {peer_rate[1]:10,.0f} rows/CPU-s  ({peer_rows:,} rows)")
+    print(f"sqlite3 executemany {peer_rate[0]:12,.0f} rows/s wall  {peer_rate[1]:10,.0f} rows/CPU-s  ({peer_count:,} rows)")
     print(f"store / peer        {rate[0] / peer_rate[0]:12.2f} wall          {rate[1] / peer_rate[1]:10.2f} CPU")
     print(f"is_simulated        {hit_ms:9.3f} ms (hit)  {miss_ms:.3f} ms (miss)")
     print(f"simulated_keys(100) {keys_ms:9.3f} ms")
