@@ -2,18 +2,23 @@
 
 200 fixed, typical expressions (templates x fields x windows, in a fixed shuffled order, so
 they share subtrees as a GA generation does) are simulated with default settings by each
-executor. Each executor is started and warmed up on other expressions first (every template
-on a window the batch does not use, several times over, so that every worker has opened the
-panel and loaded every numba kernel the batch needs, as in a daemon's steady state); only the
+executor. Each executor is started and warmed up on other expressions first, as in a daemon's
+steady state: every template on a window the batch does not use, several times over, so that
+every worker has opened the panel and loaded every numba kernel the batch needs; then every
+template x field on two more unused windows, so that every worker's result cache is full (each
+worker has its own: filling them page-faults in ``workers`` x the cache budget, which is a
+start-up cost, not a per-candidate one; ``--cold-caches`` skips this step to show it). Only the
 batch itself is timed. Ratios are against the local executor measured in the same run.
 
 Besides wall-clock rates the table gives CPU ms per candidate: the CPU seconds the executor's
 processes (this one for local, the pool's or Dask's workers otherwise) spent on the batch, per
-candidate. On a box shared with other jobs the wall rates depend on the load, the CPU cost does
-not: process(2) / dask(2) reach about 2 * 1000 / (CPU ms) candidates/s on two free cores.
+candidate, of which "sys ms" in the kernel, and their minor page faults per candidate (a
+freshly touched 4 KiB page each: ~9 us of system CPU apiece on a virtual machine). On a box
+shared with other jobs the wall rates depend on the load, the CPU cost much less:
+process(2) / dask(2) reach about 2 * 1000 / (CPU ms) candidates/s on two free cores.
 
 Usage: .venv/bin/python bench/throughput.py [--workers 2] [--kinds local,process,dask]
-       [--data FILE --groups FILE] [--count 200] [--json]
+       [--data FILE --groups FILE] [--count 200] [--cold-caches] [--json]
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -51,6 +57,7 @@ TEMPLATES = (
 FIELDS = ("close", "open", "high", "low", "vwap")
 WINDOWS = (3, 5, 10, 20)
 WARMUP_WINDOW = 7  # not in WINDOWS: warm-up results never serve the timed batch from a cache
+FILL_WINDOWS = (8, 15)  # not in WINDOWS either
 
 
 def warmup_expressions(workers: int) -> list[str]:
@@ -63,6 +70,12 @@ def warmup_expressions(workers: int) -> list[str]:
     return [t.format(f="close", w=WARMUP_WINDOW) for t in TEMPLATES] * (4 * max(1, workers))
 
 
+def fill_expressions() -> list[str]:
+    """Every template x field on FILL_WINDOWS: ~250 new [T, N] results, enough to fill the result
+    cache (512 MiB, ~130 S&P arrays) of each of two workers."""
+    return [t.format(f=f, w=w) for t, f, w in itertools.product(TEMPLATES, FIELDS, FILL_WINDOWS)]
+
+
 def typical_expressions(count: int = 200) -> list[str]:
     """``count`` fixed expressions from TEMPLATES x FIELDS x WINDOWS in a seeded order."""
     every = [t.format(f=f, w=w) for t, f, w in itertools.product(TEMPLATES, FIELDS, WINDOWS)]
@@ -70,46 +83,58 @@ def typical_expressions(count: int = 200) -> list[str]:
     return every[:count]
 
 
-def measure(kind: str, source: PanelSource, expressions: list[str], workers: int) -> dict:
-    """Start + warm up one executor, then time one batch of the expressions."""
+def measure(kind: str, source: PanelSource, expressions: list[str], workers: int, fill: bool = True) -> dict:
+    """Start + warm up one executor (and fill its caches), then time one batch of the expressions."""
     started = time.perf_counter()
     executor = make_executor(kind, source, workers=workers)
     try:
         executor.evaluate_batch([Candidate(e) for e in warmup_expressions(workers)])
+        if fill:
+            executor.evaluate_batch([Candidate(e) for e in fill_expressions()])
         ready = time.perf_counter()
-        cpu_before = executor_cpu_seconds(executor)
+        before = executor_usage(executor)
         results = executor.evaluate_batch([Candidate(e, SimulationSettings()) for e in expressions])
         elapsed = time.perf_counter() - ready
-        cpu = executor_cpu_seconds(executor) - cpu_before
+        used = [after - first for after, first in zip(executor_usage(executor), before)]
     finally:
         executor.close()
     errors = [r.error for r in results if not r.ok]
+    count = len(results)
     return {
         "kind": kind,
         "workers": 1 if kind == "local" else workers,
-        "candidates": len(results),
+        "candidates": count,
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "startup_s": round(ready - started, 2),
         "batch_s": round(elapsed, 3),
-        "per_second": round(len(results) / elapsed, 1),
-        "cpu_ms_per_candidate": round(cpu / len(results) * 1e3, 1),
+        "per_second": round(count / elapsed, 1),
+        "cpu_ms_per_candidate": round((used[0] + used[1]) / count * 1e3, 1),
+        "sys_ms_per_candidate": round(used[1] / count * 1e3, 1),
+        "page_faults_per_candidate": round(used[2] / count),
     }
 
 
-def executor_cpu_seconds(executor) -> float:
-    """CPU seconds used so far by the processes that run the executor's candidates."""
+def executor_usage(executor) -> tuple[float, float, int]:
+    """(user CPU s, system CPU s, minor page faults) so far of the processes running candidates."""
     if executor.kind == "local":
-        return time.process_time()
+        return _own_usage()
     if executor.kind == "dask":
-        return sum(executor.client.run(time.process_time).values())
-    pool = executor._pool  # the pool's worker processes: read their clocks from /proc
-    return sum(_process_cpu_seconds(pid) for pid in (pool._processes if pool is not None else {}))
+        return tuple(map(sum, zip(*executor.client.run(_own_usage).values())))
+    pool = executor._pool  # the pool's worker processes: read their counters from /proc
+    rows = [_process_usage(pid) for pid in (pool._processes if pool is not None else {})]
+    return tuple(map(sum, zip(*rows))) if rows else (0.0, 0.0, 0)
 
 
-def _process_cpu_seconds(pid: int) -> float:
+def _own_usage() -> tuple[float, float, int]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime, usage.ru_minflt
+
+
+def _process_usage(pid: int) -> tuple[float, float, int]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick, int(fields[7])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,12 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default="local,process,dask")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--cache-dir", help="panel cache (default: a temporary directory)")
+    parser.add_argument("--cold-caches", action="store_true", help="time the batch before the result caches are full")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         source = PanelSource("file", args.data, groups=args.groups, cache_dir=args.cache_dir or scratch)
         expressions = typical_expressions(args.count)
-        rows = [measure(kind, source, expressions, args.workers) for kind in args.kinds.split(",")]
+        rows = [measure(kind, source, expressions, args.workers, fill=not args.cold_caches)
+                for kind in args.kinds.split(",")]
     base = next((r["per_second"] for r in rows if r["kind"] == "local"), rows[0]["per_second"])
     for row in rows:
         row["vs_local"] = round(row["per_second"] / base, 2)
@@ -133,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{'executor':<10}{'workers':>8}{'cands':>7}{'errors':>7}{'startup s':>11}{'batch s':>9}{'cands/s':>9}"
-          f"{'vs local':>9}{'CPU ms/cand':>13}")
+          f"{'vs local':>9}{'CPU ms/cand':>13}{'sys ms':>8}{'faults/cand':>13}")
     for r in rows:
         print(f"{r['kind']:<10}{r['workers']:>8}{r['candidates']:>7}{r['errors']:>7}{r['startup_s']:>11}"
-              f"{r['batch_s']:>9}{r['per_second']:>9}{r['vs_local']:>9}{r['cpu_ms_per_candidate']:>13}")
+              f"{r['batch_s']:>9}{r['per_second']:>9}{r['vs_local']:>9}{r['cpu_ms_per_candidate']:>13}"
+              f"{r['sys_ms_per_candidate']:>8}{r['page_faults_per_candidate']:>13}")
     for r in rows:
         if r["first_error"]:
             print(f"{r['kind']}: first error: {r['first_error']}")

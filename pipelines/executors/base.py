@@ -2,7 +2,8 @@
 
 A worker never receives the panel with its tasks. It receives a small :class:`PanelSource` once
 and loads the panel itself (memory-mapped from the on-disk cache, ``pipelines.cache``), then
-keeps it, with one ``ResultCache``, for every task it runs (:func:`worker_state`).
+keeps it, with one ``ResultCache``, for every task it runs (:func:`worker_state`). Its ``malloc``
+keeps freed arrays' memory for the next candidate (``memory.reuse_freed_memory``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import structlog
 
 from pipelines.candidates import Candidate, CandidateResult, run_candidate
 from pipelines.errors import PipelineError
+from pipelines.executors.memory import reuse_freed_memory
 from pipelines.panel import Panel
 
 log = structlog.get_logger()
@@ -166,6 +168,7 @@ def run_chunk(
 ) -> list[CandidateResult]:
     """Run candidates in this worker against its panel (the task function of every pool)."""
     _one_numba_thread()
+    reuse_freed_memory()
     panel, cache = worker_state(source, cache_bytes)
     return [run_candidate(c, panel, cache, include_os=include_os) for c in candidates]
 

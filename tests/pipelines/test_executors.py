@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import platform
+import resource
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,5 +148,45 @@ def test_dask_matches_local_and_survives_a_killed_worker(source, local_results):
                 killed.append(pids[0])
 
         again = executor.evaluate_batch(batch() * 3, progress=kill_one)
+        faults = executor.client.run(_faults_allocating, 20)
     assert killed
     assert figures(again) == figures(local_results) * 3
+    # the nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536; the worker that ran tasks after
+    # the restart re-tuned its malloc: 20 fresh 4 MiB arrays fault in about one array's pages
+    assert min(faults.values()) < ARRAY_PAGES * 4, faults
+
+
+ARRAY_PAGES = 977  # 4 KiB pages of the 4 MB test array (under numpy's 4 MiB huge page advice)
+
+
+def _faults_allocating(count: int) -> int:
+    """Minor page faults of allocating, writing and freeing ``count`` 4 MB arrays in turn."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(count):
+        np.ones((1000, 500)).sum()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+FAULTS_SCRIPT = """
+import sys
+from pipelines.executors.memory import reuse_freed_memory
+from tests.pipelines.test_executors import _faults_allocating
+tuned = reuse_freed_memory() if sys.argv[1] == "tuned" else None
+_faults_allocating(2)
+print(tuned, _faults_allocating(20))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt thresholds are glibc's")
+def test_tuned_workers_reuse_freed_arrays_under_dasks_trim_setting():
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536", "PYTHONPATH": str(root)}
+
+    def faults(mode: str) -> tuple[str, int]:
+        run = [sys.executable, "-c", FAULTS_SCRIPT, mode]
+        tuned, count = subprocess.run(run, env=env, check=True, capture_output=True, text=True).stdout.split()
+        return tuned, int(count)
+
+    tuned, reused = faults("tuned")
+    assert tuned == "True" and reused < ARRAY_PAGES * 2  # the freed array's pages serve the next one
+    assert faults("default")[1] > ARRAY_PAGES * 15  # Dask's setting alone: every array mmap-ed afresh
