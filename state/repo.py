@@ -38,7 +38,7 @@ _SUMMARY_COLUMNS = [c for c in Simulation.__table__.c if c.name != "daily_pnl"]
 
 Triple = tuple[str, str, str]
 
-# Built once: constructing the statement cost more than SQLite's two index lookups.
+# Built once: constructing a statement costs more than SQLite's index lookups.
 _IS_SIMULATED = (
     select(Simulation.id)
     .join(Alpha, Alpha.id == Simulation.alpha_id)
@@ -49,6 +49,8 @@ _IS_SIMULATED = (
     )
     .limit(1)
 )
+
+_RUN_ID = select(Run.id).where(Run.id == bindparam("run_id"))
 
 
 class Store(BookkeepingQueries):
@@ -149,7 +151,7 @@ class Store(BookkeepingQueries):
 
     @staticmethod
     def _require_run(connection: Connection, run_id: int) -> None:
-        if connection.scalar(select(Run.id).where(Run.id == run_id)) is None:
+        if connection.scalar(_RUN_ID, {"run_id": run_id}) is None:
             raise StoreError(f"no run with id {run_id} in this store")
 
     def lock_holder(self) -> dict[str, Any] | None:

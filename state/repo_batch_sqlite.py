@@ -2,7 +2,8 @@
 
 The caller's transaction began with BEGIN IMMEDIATE, so this process holds the only write lock
 until it commits: the next ids are ``max(id) + 1 ...`` and both tables are filled with one
-``executemany`` each on the sqlite3 connection itself (no RETURNING, no read-back). Values are
+``executemany`` each on the sqlite3 connection itself (no RETURNING; ids are read back only for
+alphas the batch did not add, ``_store_alphas``). Values are
 converted here exactly as SQLAlchemy would bind them (JSON text via ``json.dumps``, dates as ISO
 text), without SQLAlchemy's per-statement and per-row bookkeeping, which cost more than SQLite's
 own work at this size. A batch's settings and params JSON is encoded once per key: a key is the
@@ -92,6 +93,23 @@ def _number_rows(cursor: sqlite3.Cursor, table: str, rows: list[dict[str, Any]])
         row["id"] = offset
 
 
+def _store_alphas(cursor: sqlite3.Cursor, alphas: dict[str, dict[str, Any]]) -> tuple[dict[str, int], list[int]]:
+    """Insert the batch's alphas whose hash is new; returns the id of every hash and the ids of
+    the alphas that were stored before (their simulations may exist).
+
+    The usual batch is all new alphas: numbered and inserted at once, and the hash index checks
+    uniqueness during the insert itself. Only when a row was skipped (its hash was stored) are
+    the ids read back by hash.
+    """
+    rows = list(alphas.values())
+    _number_rows(cursor, "alphas", rows)
+    cursor.executemany(_ALPHAS.sql + " ON CONFLICT (hash) DO NOTHING", _ALPHAS.params(rows, {}))
+    if cursor.rowcount == len(rows):
+        return {row["hash"]: row["id"] for row in rows}, []
+    known = _ids_by_hash(cursor, list(alphas))
+    return known, sorted(id_ for key, id_ in known.items() if id_ != alphas[key]["id"])
+
+
 def write_batch_sqlite(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:
     """Store a batch inside the caller's BEGIN IMMEDIATE transaction; one simulation id per row.
 
@@ -106,13 +124,7 @@ def write_batch_sqlite(connection: Connection, alphas: dict[str, dict[str, Any]]
     """
     cursor = connection.connection.driver_connection.cursor()
     try:
-        known = _ids_by_hash(cursor, list(alphas))
-        existed = sorted(known.values())
-        new = [row for key, row in alphas.items() if key not in known]
-        if new:
-            _number_rows(cursor, "alphas", new)
-            cursor.executemany(_ALPHAS.sql, _ALPHAS.params(new, {}))
-            known.update((row["hash"], row["id"]) for row in new)
+        known, existed = _store_alphas(cursor, alphas)
         sim_rows = make_sims(known)
         ids = _ids_of_alphas(cursor, existed) if existed else {}
         fresh: dict[TripleKey, dict[str, Any]] = {}

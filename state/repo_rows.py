@@ -63,30 +63,31 @@ def alpha_row(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def simulation_row(item: Mapping[str, Any], alpha_id: int, run_id: int | None, where: str) -> dict[str, Any]:
     """The simulations row of a batch item (metrics split into columns + extras, PnL encoded)."""
-    metrics = dict(item.get("metrics") or {})
-    if item.get("score") is not None:
-        metrics["score"] = item["score"]
     row: dict[str, Any] = dict.fromkeys(METRIC_COLUMNS)
-    for name in _METRIC_NAMES.intersection(metrics):
-        row[name] = _finite_or_none(metrics.pop(name))
+    extras: dict[str, Any] = {}
+    for name, value in (item.get("metrics") or {}).items():
+        if name in _METRIC_NAMES:
+            row[name] = _finite_or_none(value)
+        else:
+            extras[name] = value
+    if item.get("score") is not None:
+        row["score"] = _finite_or_none(item["score"])
     if row["days"] is not None:
         row["days"] = int(row["days"])
     pnl = item.get("daily_pnl")
-    row.update(
-        alpha_id=alpha_id,
-        run_id=run_id,
-        settings_key=item["settings_key"],
-        settings=item["settings"],
-        params_key=item["params_key"],
-        params=item["params"],
-        status=item["status"],
-        error=item.get("error"),
-        extra_metrics=metrics or None,
-        os_metrics=None,
-        daily_pnl=None if pnl is None else encode_pnl(pnl, item.get("pnl_dtype", "float32")),
-        pnl_start=as_date(item.get("pnl_start"), where),
-        duration=_finite_or_none(item.get("duration")),
-    )
+    row["alpha_id"] = alpha_id
+    row["run_id"] = run_id
+    row["settings_key"] = item["settings_key"]
+    row["settings"] = item["settings"]
+    row["params_key"] = item["params_key"]
+    row["params"] = item["params"]
+    row["status"] = item["status"]
+    row["error"] = item.get("error")
+    row["extra_metrics"] = extras or None
+    row["os_metrics"] = None
+    row["daily_pnl"] = None if pnl is None else encode_pnl(pnl, item.get("pnl_dtype", "float32"))
+    row["pnl_start"] = as_date(item.get("pnl_start"), where)
+    row["duration"] = _finite_or_none(item.get("duration"))
     return row
 
 

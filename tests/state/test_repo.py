@@ -61,6 +61,17 @@ def test_record_batch_returns_one_id_per_item_and_is_idempotent(store: Store) ->
     assert (counts["alphas"], counts["simulations"]) == (2, 3)
 
 
+def test_a_batch_mixing_stored_and_new_alphas_links_each_simulation_to_its_alpha(store: Store) -> None:
+    """New alphas are inserted around a stored one (whose row is skipped, not duplicated)."""
+    [first] = store.record_batch(None, [item("a")])
+    ids = store.record_batch(None, [item("b"), item("a"), item("a", settings_key="s2"), item("c")])
+    assert ids[1] == first and len(set(ids)) == 4
+    simulations = [store.get_simulation(sim_id) for sim_id in ids]
+    assert [(sim["canonical"], sim["settings_key"]) for sim in simulations] == [("b", "s1"), ("a", "s1"), ("a", "s2"), ("c", "s1")]
+    assert simulations[2]["alpha_id"] == simulations[1]["alpha_id"]
+    assert store.counts()["alphas"] == 3
+
+
 def test_metrics_round_trip_with_extras_and_nan(store: Store) -> None:
     metrics = {"sharpe": 2.5, "returns": float("nan"), "days": 250.0, "net_sharpe": 2.1}
     [sim_id] = store.record_batch(None, [item("x", metrics=metrics, score=-1.5, origin="llm", parents=["p1"])])
