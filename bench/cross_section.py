@@ -1,7 +1,10 @@
 """Cross-sectional, group and elementwise operators against their pandas / numpy peers.
 
-Usage: python bench/cross_section.py [--days T] [--stocks N] [--groups G] [--repeat K]
+Usage: python bench/cross_section.py [--days T] [--stocks N] [--groups G] [--repeat K] [--sp500]
 (default [1260, 500], 11 groups: five years of an S&P-500-sized panel, sector-sized groups).
+``--sp500`` takes x and y from the S&P data instead (5-day differences of close and open: real
+prices make many ties and values a few ulps apart, the hard case of the rank kernels) and the
+groups from its industries (60).
 
 Prints, per operator, the median of K runs of ours and of its peer measured in the same run,
 the ratio peer / ours (> 1: ours is faster) and ours / numpy copy (the floor: one pass that
@@ -16,11 +19,18 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from expressions.ops import arith, cross_section, group, logical
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from expressions.kernels.elementwise import member_or_nan_ufunc  # noqa: E402
+from expressions.ops import arith, cross_section, group, logical  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
 
 
 def median_seconds(fn, repeat: int) -> float:
@@ -51,6 +61,14 @@ def pandas_group_neutralize(x: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return (by_stock - by_stock.groupby(codes).transform("mean")).to_numpy().T
 
 
+def pandas_group_zscore(x: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    grouped = pd.DataFrame(x.T).groupby(codes)
+    mean, std = grouped.transform("mean"), grouped.transform(lambda g: g.std(ddof=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = ((pd.DataFrame(x.T) - mean) / std.where(std > 0)).to_numpy().T
+    return z
+
+
 def pandas_group_rank(x: np.ndarray, codes: np.ndarray) -> np.ndarray:
     by_stock = pd.DataFrame(x.T)
     grouped = by_stock.groupby(codes)
@@ -75,19 +93,37 @@ def numpy_if_else(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(c), np.nan, np.where(c != 0, a, b))
 
 
-def cases(x, y, c, codes):
+def cases(x, y, c, codes, universe):
     codes_2d = np.broadcast_to(codes, x.shape)
     return [
         ("rank", lambda: cross_section.rank(x), "pandas rank(axis=1)", lambda: pandas_rank(x)),
         ("zscore", lambda: cross_section.zscore(x), "numpy nanmean/nanstd", lambda: numpy_zscore(x)),
         ("group_neutralize", lambda: group.group_neutralize(x, codes_2d),
          "pandas groupby.transform", lambda: pandas_group_neutralize(x, codes)),
+        ("group_zscore", lambda: group.group_zscore(x, codes_2d),
+         "pandas groupby.transform", lambda: pandas_group_zscore(x, codes)),
         ("group_rank", lambda: group.group_rank(x, codes_2d),
          "pandas groupby.rank", lambda: pandas_group_rank(x, codes)),
+        ("pasteurize", lambda: member_or_nan_ufunc(x, universe), "numpy where", lambda: np.where(universe, x, np.nan)),
         ("divide", lambda: arith.divide(x, y), "numpy / + isfinite", lambda: numpy_divide(x, y)),
         ("less", lambda: logical.less(x, y), "numpy where(isnan)", lambda: numpy_less(x, y)),
         ("if_else", lambda: logical.if_else(c, x, y), "numpy where x2", lambda: numpy_if_else(c, x, y)),
     ]
+
+
+def sp500_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """5-day differences of close and of open on the S&P panel, and its industry codes."""
+    from pipelines.executors import PanelSource
+
+    panel = PanelSource("file", str(SHARED / "sp500_daily.parquet"), groups=str(SHARED / "sp500_sectors.parquet")).load()
+
+    def delta(field: str) -> np.ndarray:
+        values = np.asarray(panel.fields[field], dtype=np.float64)
+        out = np.full(values.shape, np.nan)
+        out[5:] = values[5:] - values[:-5]
+        return out
+
+    return delta("close"), delta("open"), np.asarray(panel.groups["industry"], dtype=np.int64)
 
 
 def main() -> int:
@@ -96,19 +132,27 @@ def main() -> int:
     parser.add_argument("--stocks", type=int, default=500)
     parser.add_argument("--groups", type=int, default=11)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--sp500", action="store_true", help="x, y and groups from the S&P data")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    shape = (args.days, args.stocks)
-    x = np.round(rng.normal(size=shape), 3)  # rounded: ties occur, as in prices
-    x[rng.random(shape) < 0.05] = np.nan
-    y = np.round(rng.normal(size=shape), 1)  # many exact zeros for divide
+    if args.sp500:
+        x, y, codes = sp500_inputs()
+        args.days, args.stocks = x.shape
+        args.groups = int(codes.max()) + 1
+    else:
+        shape = (args.days, args.stocks)
+        x = np.round(rng.normal(size=shape), 3)  # rounded: ties occur, as in prices
+        x[rng.random(shape) < 0.05] = np.nan
+        y = np.round(rng.normal(size=shape), 1)  # many exact zeros for divide
+        codes = rng.integers(0, args.groups, size=args.stocks)
+    shape = x.shape
     c = rng.choice([0.0, 1.0, np.nan], size=shape)
-    codes = rng.integers(0, args.groups, size=args.stocks)
+    universe = rng.random(shape) < 0.9
     floor = median_seconds(lambda: x.copy(), args.repeat)
     print(f"shape [{args.days}, {args.stocks}], {args.groups} groups, median of {args.repeat} runs")
     print(f"numpy copy floor: {floor * 1e3:.2f} ms")
     print(f"{'operator':<17}{'ours ms':>9}  {'peer':<25}{'peer ms':>9}{'peer/ours':>11}{'ours/copy':>11}")
-    for name, ours, peer_name, peer in cases(x, y, c, codes):
+    for name, ours, peer_name, peer in cases(x, y, c, codes, universe):
         np.testing.assert_allclose(ours(), peer(), rtol=1e-9, atol=1e-12, err_msg=name)
         ours_s = median_seconds(ours, args.repeat)
         peer_s = median_seconds(peer, args.repeat)
