@@ -29,18 +29,29 @@ _MAX_BUCKETS = 10_000
 
 
 def group_codes(group, shape: tuple[int, int]) -> tuple[np.ndarray, int]:
-    """(int64 [T, N] codes, number of groups): broadcast [N] codes, renumber huge ones."""
-    codes = np.broadcast_to(np.asarray(group), shape)
+    """(int64 [T, N] codes, number of groups): broadcast [N] codes, renumber huge ones.
+
+    Codes that are the same every day (a panel's [N] codes, or their broadcast view) stay one
+    int64 row broadcast over the days: a read-only view, not a [T, N] copy per call.
+    """
+    codes = np.asarray(group)
     if not np.issubdtype(codes.dtype, np.integer):
         codes = np.where(np.isnan(codes), -1, codes)
-    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    if codes.ndim == 1 or (codes.ndim == 2 and codes.strides[0] == 0):
+        row, n_groups = _renumbered(np.asarray(codes[-1] if codes.ndim == 2 else codes, dtype=np.int64))
+        return np.broadcast_to(row, shape), n_groups
+    return _renumbered(np.ascontiguousarray(np.broadcast_to(codes, shape), dtype=np.int64))
+
+
+def _renumbered(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """(codes, number of groups), codes renumbered 0..k-1 when the largest is too large."""
     top = int(codes.max(initial=-1))
-    if top >= _MAX_DIRECT_CODE:
-        valid = codes >= 0
-        renumbered = np.full(shape, -1, dtype=np.int64)
-        labels, renumbered[valid] = np.unique(codes[valid], return_inverse=True)
-        return renumbered, len(labels)
-    return codes, top + 1
+    if top < _MAX_DIRECT_CODE:
+        return codes, top + 1
+    valid = codes >= 0
+    renumbered = np.full(codes.shape, -1, dtype=np.int64)
+    labels, renumbered[valid] = np.unique(codes[valid], return_inverse=True)
+    return renumbered, len(labels)
 
 
 def _group_stat(x, group, stat: int) -> np.ndarray:

@@ -159,3 +159,17 @@ def test_huge_codes_are_renumbered():
 
     x = np.array([[1.0, 3.0, 10.0]])
     np.testing.assert_allclose(group_mean(x, np.array([[10**12, 10**12, 5]])), [[2, 2, 10]])
+
+
+def test_day_invariant_codes_stay_one_broadcast_row():
+    from expressions.ops.group import group_codes, group_rank
+
+    row = np.array([3, -1, 10**12, 3, 7])
+    for given in (row, np.broadcast_to(row, (4, 5))):
+        codes, n_groups = group_codes(given, (4, 5))
+        assert codes.strides[0] == 0 and codes.dtype == np.int64 and n_groups == 3
+        np.testing.assert_array_equal(codes, np.broadcast_to([0, -1, 2, 0, 1], (4, 5)))
+    x = np.arange(20.0).reshape(4, 5)[:, ::-1].copy()
+    np.testing.assert_array_equal(group_rank(x, np.broadcast_to(row, (4, 5))), group_rank(x, np.tile(row, (4, 1))))
+    codes, n_groups = group_codes(np.broadcast_to(np.array([2, -1, 0], dtype=np.int32), (3, 3)), (3, 3))
+    assert codes.dtype == np.int64 and codes.strides[0] == 0 and n_groups == 3
