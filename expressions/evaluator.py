@@ -14,7 +14,8 @@ How ``Evaluator.evaluate`` computes an expression:
    a pasteurizing operator (its value depends on the universe). Canonical texts are rendered
    bottom-up once per node by ``expressions.canonical.render``.
 5. Arguments are turned into runtime values by their declared slot type (``_argument``):
-   a ``Scalar`` constant in a ``Series`` slot becomes ``np.full((T, N), c)``, a [N] group
+   a ``Scalar`` constant in a ``Series`` slot becomes a read-only [T, N] broadcast view of c
+   (no memory: numpy broadcasts it; kernels that need contiguous data copy it), a [N] group
    is broadcast to [T, N], windows become ``int`` and text ``str``.
 6. For operators declared ``pasteurize=True`` (cross-sectional and group), ``Series``
    arguments are masked to the universe (NaN outside) first (``_pasteurized``, a numba ufunc).
@@ -110,7 +111,7 @@ class Evaluator:
         value = run.value(node, Series)
         if node.type is Group:
             value = np.where(value >= 0, value, np.nan).astype(np.float64)
-        return _read_only(np.asarray(value, dtype=np.float64))
+        return _read_only(np.ascontiguousarray(value, dtype=np.float64))
 
     def _check_tree(self, node: Node) -> None:
         count = size(node)
@@ -156,7 +157,8 @@ class _Run:
             return float(node.value)
         key = Const(node.value)
         if key not in self.memo:
-            self.memo[key] = _read_only(np.full(self.ev.shape, float(node.value)))
+            # A read-only view of one float: numpy broadcasts it, a kernel copies it if it must.
+            self.memo[key] = np.broadcast_to(np.float64(node.value), self.ev.shape)
         return self.memo[key]
 
     def _field(self, node: Field) -> np.ndarray:

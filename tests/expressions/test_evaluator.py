@@ -215,3 +215,17 @@ def test_the_root_result_is_cached_as_least_recent(test_ops):
     cache = ResultCache(max_bytes=10_000_000)
     Evaluator(fields, groups, cache=cache).evaluate("zz_test_count(close) + 1")
     assert list(cache._items) == ["3x3|1 + zz_test_count(close)", "3x3|zz_test_count(close)"]
+
+
+def test_a_constant_in_a_series_slot_is_a_view_not_a_panel():
+    from expressions.ast import Const
+    from expressions.evaluator import _Run
+    from expressions.types import Series
+
+    fields, groups = _small()
+    ev = Evaluator(fields, groups)
+    value = _Run(ev, Const(2.0)).value(Const(2.0), Series)
+    assert value.shape == (3, 3) and value.strides == (0, 0) and not value.flags.writeable
+    out = ev.evaluate("2")  # the result handed out is a plain contiguous panel
+    assert out.flags.c_contiguous and out.strides != (0, 0)
+    np.testing.assert_array_equal(ev.evaluate("close * 2 - 2"), fields["close"] * 2 - 2)
