@@ -13,9 +13,11 @@ batch itself is timed. Ratios are against the local executor measured in the sam
 Besides wall-clock rates the table gives CPU ms per candidate: the CPU seconds the executor's
 processes (this one for local, the pool's or Dask's workers otherwise) spent on the batch, per
 candidate, of which "sys ms" in the kernel, and their minor page faults per candidate (a
-freshly touched 4 KiB page each: ~9 us of system CPU apiece on a virtual machine). On a box
-shared with other jobs the wall rates depend on the load, the CPU cost much less:
-process(2) / dask(2) reach about 2 * 1000 / (CPU ms) candidates/s on two free cores.
+freshly touched 4 KiB page each: ~9 us of system CPU apiece on a virtual machine). "busy %" is
+that CPU over the batch's wall time x workers: below 100 the workers waited (for a core the
+box's other jobs held, or for each other at the end of the batch). On a box shared with other
+jobs the wall rates depend on the load, the CPU cost much less: process(2) / dask(2) reach
+about 2 * 1000 / (CPU ms) candidates/s on two free cores.
 
 Usage: .venv/bin/python bench/throughput.py [--workers 2] [--kinds local,process,dask]
        [--data FILE --groups FILE] [--count 200] [--cold-caches] [--json]
@@ -63,17 +65,18 @@ FILL_WINDOWS = (8, 15)  # not in WINDOWS either
 def warmup_expressions(workers: int) -> list[str]:
     """Every template on close with a window the batch does not use, 4 x workers times over.
 
-    ``chunks`` then cuts it into 4 x workers tasks of exactly one copy each, so whichever tasks
-    a worker gets, it has run every template (a shorter list let a worker see only half of them
-    and load the other half's kernels inside the timed batch).
+    ``chunks`` cuts it into tasks of exactly one copy each (then a tail of smaller ones), and
+    each worker takes one of the first tasks, so every worker runs every template (a shorter
+    list let a worker see only half of them and load the other half's kernels inside the
+    timed batch).
     """
     return [t.format(f="close", w=WARMUP_WINDOW) for t in TEMPLATES] * (4 * max(1, workers))
 
 
 def fill_expressions() -> list[str]:
-    """Every template x field on FILL_WINDOWS: ~250 new [T, N] results, enough to fill the result
-    cache (512 MiB, ~130 S&P arrays) of each of two workers."""
-    return [t.format(f=f, w=w) for t, f, w in itertools.product(TEMPLATES, FIELDS, FILL_WINDOWS)]
+    """Every field x FILL_WINDOWS x template (template varying fastest): ~250 new [T, N] results,
+    enough to fill the result cache (512 MiB, ~130 S&P arrays) of each of two workers."""
+    return [t.format(f=f, w=w) for f, w, t in itertools.product(FIELDS, FILL_WINDOWS, TEMPLATES)]
 
 
 def typical_expressions(count: int = 200) -> list[str]:
@@ -109,6 +112,7 @@ def measure(kind: str, source: PanelSource, expressions: list[str], workers: int
         "startup_s": round(ready - started, 2),
         "batch_s": round(elapsed, 3),
         "per_second": round(count / elapsed, 1),
+        "busy_percent": round((used[0] + used[1]) / (elapsed * (1 if kind == "local" else workers)) * 100),
         "cpu_ms_per_candidate": round((used[0] + used[1]) / count * 1e3, 1),
         "sys_ms_per_candidate": round(used[1] / count * 1e3, 1),
         "page_faults_per_candidate": round(used[2] / count),
@@ -160,11 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{'executor':<10}{'workers':>8}{'cands':>7}{'errors':>7}{'startup s':>11}{'batch s':>9}{'cands/s':>9}"
-          f"{'vs local':>9}{'CPU ms/cand':>13}{'sys ms':>8}{'faults/cand':>13}")
+          f"{'vs local':>9}{'CPU ms/cand':>13}{'sys ms':>8}{'faults/cand':>13}{'busy %':>8}")
     for r in rows:
         print(f"{r['kind']:<10}{r['workers']:>8}{r['candidates']:>7}{r['errors']:>7}{r['startup_s']:>11}"
               f"{r['batch_s']:>9}{r['per_second']:>9}{r['vs_local']:>9}{r['cpu_ms_per_candidate']:>13}"
-              f"{r['sys_ms_per_candidate']:>8}{r['page_faults_per_candidate']:>13}")
+              f"{r['sys_ms_per_candidate']:>8}{r['page_faults_per_candidate']:>13}{r['busy_percent']:>8}")
     for r in rows:
         if r["first_error"]:
             print(f"{r['kind']}: first error: {r['first_error']}")

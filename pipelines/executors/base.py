@@ -174,9 +174,19 @@ def run_chunk(
 
 
 def chunks(count: int, workers: int, per_worker: int = 4, largest: int = 16) -> list[range]:
-    """Index ranges splitting ``count`` items into about ``workers * per_worker`` tasks."""
+    """Consecutive index ranges splitting ``count`` items into about ``workers * per_worker`` tasks.
+
+    With several workers the last ``workers`` tasks' worth of items is cut into quarter-size
+    tasks: with equal tasks one worker runs the odd last one while the others wait (13 tasks of
+    16 on 2 workers: 112 candidates against 88, 12% of the batch's wall time idle on one core).
+    """
     size = max(1, min(largest, -(-count // max(1, workers * per_worker))))
-    return [range(start, min(count, start + size)) for start in range(0, count, size)]
+    tail = min(count, workers * size) if workers > 1 else 0
+    boundary = (count - tail) // size * size
+    small = max(1, size // 4)
+    return [range(start, start + size) for start in range(0, boundary, size)] + [
+        range(start, min(count, start + small)) for start in range(boundary, count, small)
+    ]
 
 
 class Executor:

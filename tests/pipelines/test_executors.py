@@ -126,6 +126,18 @@ def test_panel_becomes_a_cached_source(tmp_path, source):
     np.testing.assert_array_equal(fresh.load().field("close"), panel.field("close")[:100])
 
 
+@pytest.mark.parametrize("count, workers", [(200, 2), (80, 2), (13, 2), (1, 2), (0, 2), (5, 1), (1000, 8), (17, 3)])
+def test_chunks_cover_the_batch_in_order_and_end_with_small_tasks(count, workers):
+    parts = chunks(count, workers)
+    assert [i for part in parts for i in part] == list(range(count))
+    sizes = [len(part) for part in parts]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes, default=1) <= 16
+    if workers > 1 and count >= 4 * workers * 4:
+        # the last workers x size items run as quarter tasks: the workers finish within one of them
+        assert sizes[-workers * 4:] == [sizes[0] // 4] * (workers * 4)
+    assert chunks(200, 2)[:10] == [range(i, i + 16) for i in range(0, 160, 16)]
+
+
 def test_unknown_kinds_are_errors(source):
     with pytest.raises(ExecutorError, match="unknown executor 'gpu'"):
         make_executor("gpu", source)
