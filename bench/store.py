@@ -25,6 +25,7 @@ import numpy as np
 
 from state import Store, encode_pnl
 from state.db import BUSY_TIMEOUT_MS, CACHE_KIB, MMAP_BYTES, WAL_CHECKPOINT_PAGES
+from state.repo_rows import hash_key
 
 SETTINGS = [{"decay": d, "neutralization": n} for d in (0, 4) for n in ("MARKET", "SECTOR")]
 
@@ -106,7 +107,8 @@ def peer_rows(items: list[dict], first_id: int, run_id: int) -> tuple[list[tuple
     """The alphas and simulations rows of a batch of new alphas, as plainly as Python allows."""
     alphas, simulations = [], []
     for number, it in enumerate(items, start=first_id):
-        alphas.append((number, it["canonical"], it["hash"], it["origin"], json.dumps(it["parents"]), it["generation"]))
+        alpha = (it["canonical"], it["hash"], hash_key(it["hash"]), it["origin"], json.dumps(it["parents"]), it["generation"])
+        alphas.append((number, *alpha))
         metrics = {**it["metrics"], "score": it["score"]}
         pnl = None if it["daily_pnl"] is None else encode_pnl(it["daily_pnl"])
         simulations.append(
@@ -128,7 +130,7 @@ def bench_raw_sqlite(path: Path, rows: int, batch: int, pnl_days: int) -> tuple[
     run_id = connection.execute("INSERT INTO runs (mode, pid, host, status) VALUES ('peer', 0, '', 'running')").lastrowid
     sim_columns = ("id", "alpha_id", "run_id", "settings_key", "settings", "params_key", "params", "status", "error",
                    *METRICS, "daily_pnl", "pnl_start", "duration")
-    insert_alpha = "INSERT INTO alphas (id, canonical, hash, origin, parents, generation) VALUES (?, ?, ?, ?, ?, ?)"
+    insert_alpha = "INSERT INTO alphas (id, canonical, hash, hash_key, origin, parents, generation) VALUES (?, ?, ?, ?, ?, ?, ?)"
     insert_sim = f"INSERT INTO simulations ({', '.join(sim_columns)}) VALUES ({', '.join('?' * len(sim_columns))})"
     rng, timer = np.random.default_rng(0), Rates()
     for start in range(0, rows, batch):

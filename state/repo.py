@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from state import repo_rows as rows
 from state.repo_batch import chunks as _chunks
+from state.repo_batch import hash_in as _hash_in
 from state.repo_batch import write_batch_returning
 from state.repo_batch_sqlite import write_batch_sqlite
 from state.codec import decode_pnl
@@ -43,6 +44,7 @@ _IS_SIMULATED = (
     select(Simulation.id)
     .join(Alpha, Alpha.id == Simulation.alpha_id)
     .where(
+        Alpha.hash_key == bindparam("hash_key"),
         Alpha.hash == bindparam("hash"),
         Simulation.settings_key == bindparam("settings_key"),
         Simulation.params_key == bindparam("params_key"),
@@ -231,7 +233,8 @@ class Store(BookkeepingQueries):
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002
         """True when this alpha was already simulated with these settings and params (ok or error)."""
         with single_read(self.engine) as connection:
-            found = connection.scalar(_IS_SIMULATED, {"hash": hash, "settings_key": settings_key, "params_key": params_key})
+            keys = {"hash_key": rows.hash_key(hash), "hash": hash, "settings_key": settings_key, "params_key": params_key}
+            found = connection.scalar(_IS_SIMULATED, keys)
         return found is not None
 
     def simulated_keys(self, keys: Iterable[str | Triple]) -> set[str | Triple]:
@@ -248,12 +251,12 @@ class Store(BookkeepingQueries):
         with read_transaction(self.engine) as connection:
             for chunk in _chunks(sorted(set(hashes))):
                 has_sim = exists().where(Simulation.alpha_id == Alpha.id)
-                found.update(connection.scalars(select(Alpha.hash).where(Alpha.hash.in_(chunk), has_sim)))
+                found.update(connection.scalars(select(Alpha.hash).where(_hash_in(chunk), has_sim)))
             for chunk in _chunks(sorted({key[0] for key in triples})):
                 query = select(Alpha.hash, Simulation.settings_key, Simulation.params_key).join(
                     Simulation, Simulation.alpha_id == Alpha.id
                 )
-                for row in connection.execute(query.where(Alpha.hash.in_(chunk))):
+                for row in connection.execute(query.where(_hash_in(chunk))):
                     if tuple(row) in triples:
                         found.add(tuple(row))
         return found
@@ -266,7 +269,7 @@ class Store(BookkeepingQueries):
         found: dict[Triple, dict[str, Any]] = {}
         with single_read(self.engine) as connection:
             for chunk in _chunks(sorted({t[0] for t in wanted})):
-                query = self._summary_query().where(Alpha.hash.in_(chunk))
+                query = self._summary_query().where(_hash_in(chunk))
                 for row in connection.execute(query).mappings():
                     key = (row["hash"], row["settings_key"], row["params_key"])
                     if key in wanted:
@@ -327,7 +330,7 @@ class Store(BookkeepingQueries):
 
     def get_alpha(self, alpha_id: int | str) -> dict[str, Any] | None:
         """One alpha by id (int) or hash (str), with its number of simulations, or None."""
-        key = Alpha.hash == alpha_id if isinstance(alpha_id, str) else Alpha.id == alpha_id
+        key = _hash_in([alpha_id]) if isinstance(alpha_id, str) else Alpha.id == alpha_id
         with read_transaction(self.engine) as connection:
             row = connection.execute(select(Alpha).where(key)).mappings().first()
             if row is None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, insert, select
 
 from state.errors import StoreError
 from state.models import Alpha, Simulation
+from state.repo_rows import hash_key
 
 CHUNK = 500  # bound on IN (...) list sizes: far below every driver's parameter limit
 _KEY_COLUMNS = (Simulation.alpha_id, Simulation.settings_key, Simulation.params_key)
@@ -33,10 +34,15 @@ def triple_of(row: dict[str, Any]) -> TripleKey:
     return row["alpha_id"], row["settings_key"], row["params_key"]
 
 
+def hash_in(hashes: Sequence[str]) -> ColumnElement[bool]:
+    """Alphas whose hash is one of ``hashes``, found through the ``hash_key`` index."""
+    return and_(Alpha.hash_key.in_([hash_key(key) for key in hashes]), Alpha.hash.in_(hashes))
+
+
 def alpha_ids_by_hash(connection: Connection, hashes: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in chunks(hashes):
-        query = select(Alpha.hash, Alpha.id).where(Alpha.hash.in_(chunk))
+        query = select(Alpha.hash, Alpha.id).where(hash_in(chunk))
         found.update((key, id_) for key, id_ in connection.execute(query))
     return found
 
@@ -50,7 +56,10 @@ def simulation_ids_of_alphas(connection: Connection, alpha_ids: Sequence[int]) -
 
 
 def clash_error(hash_: str) -> StoreError:
-    return StoreError(f"alpha hash {hash_} not stored: another writer's row conflicts with it")
+    return StoreError(
+        f"alpha hash {hash_} not stored: a stored row holds its key (another writer's, or another hash's"
+        " 64-bit hash_key)"
+    )
 
 
 def write_batch_returning(connection: Connection, alphas: dict[str, dict[str, Any]], make_sims: MakeSims) -> list[int]:

@@ -22,7 +22,8 @@ from sqlalchemy import JSON, Connection, Date, Table
 from sqlalchemy.exc import DBAPIError
 
 from state.models import Alpha, Simulation
-from state.repo_batch import CHUNK, MakeSims, TripleKey, chunks, triple_of
+from state.repo_batch import CHUNK, MakeSims, TripleKey, chunks, clash_error, triple_of
+from state.repo_rows import hash_key
 
 
 class _Insert:
@@ -70,10 +71,15 @@ def _in_list(count: int) -> str:
 
 
 def _ids_by_hash(cursor: sqlite3.Cursor, hashes: Sequence[str]) -> dict[str, int]:
+    """The stored id of each of ``hashes``; StoreError if another hash holds one's key."""
     found: dict[str, int] = {}
     for chunk in chunks(hashes, CHUNK):
-        found.update(cursor.execute(f"SELECT hash, id FROM alphas WHERE hash IN {_in_list(len(chunk))}", chunk))
-    return found
+        query = f"SELECT hash, id FROM alphas WHERE hash_key IN {_in_list(len(chunk))}"
+        found.update(cursor.execute(query, [hash_key(key) for key in chunk]))
+    lost = [key for key in hashes if key not in found]
+    if lost:
+        raise clash_error(lost[0])
+    return {key: found[key] for key in hashes}
 
 
 def _ids_of_alphas(cursor: sqlite3.Cursor, alpha_ids: Sequence[int]) -> dict[TripleKey, int]:
@@ -97,13 +103,13 @@ def _store_alphas(cursor: sqlite3.Cursor, alphas: dict[str, dict[str, Any]]) -> 
     """Insert the batch's alphas whose hash is new; returns the id of every hash and the ids of
     the alphas that were stored before (their simulations may exist).
 
-    The usual batch is all new alphas: numbered and inserted at once, and the hash index checks
-    uniqueness during the insert itself. Only when a row was skipped (its hash was stored) are
+    The usual batch is all new alphas: numbered and inserted at once, and the hash key index
+    checks uniqueness during the insert itself. Only when a row was skipped (its hash was stored) are
     the ids read back by hash.
     """
     rows = list(alphas.values())
     _number_rows(cursor, "alphas", rows)
-    cursor.executemany(_ALPHAS.sql + " ON CONFLICT (hash) DO NOTHING", _ALPHAS.params(rows, {}))
+    cursor.executemany(_ALPHAS.sql + " ON CONFLICT (hash_key) DO NOTHING", _ALPHAS.params(rows, {}))
     if cursor.rowcount == len(rows):
         return {row["hash"]: row["id"] for row in rows}, []
     known = _ids_by_hash(cursor, list(alphas))

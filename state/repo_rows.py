@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
@@ -50,11 +51,22 @@ def _finite_or_none(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+def hash_key(hash_: str) -> int:
+    """The signed 64-bit integer under which an alpha hash is indexed (``alphas.hash_key``).
+
+    An 8-byte key keeps the index ~4x smaller than one on 40 hex characters, so more of it stays
+    cached and a checkpoint rewrites fewer of its pages. Any text maps to a uniform key (BLAKE2b);
+    lookups compare the hash too, so a key shared by two hashes never answers for the wrong one.
+    """
+    return int.from_bytes(hashlib.blake2b(hash_.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def alpha_row(item: Mapping[str, Any]) -> dict[str, Any]:
     """The alphas row of a batch item."""
     return {
         "canonical": item["canonical"],
         "hash": item["hash"],
+        "hash_key": hash_key(item["hash"]),
         "origin": item["origin"],
         "parents": list(item.get("parents") or []),
         "generation": item.get("generation"),

@@ -12,7 +12,11 @@ History: v1 had no ``simulations.os_metrics`` column and no ``key_values`` table
 v3 dropped the unique constraint on ``alphas.canonical`` (the hash is the alpha's identity; the
 index cost a random page write per inserted alpha). SQLite cannot drop a table constraint, so
 its migration rebuilds ``alphas`` with the frozen v3 DDL below, foreign keys off, and then checks
-every reference with ``PRAGMA foreign_key_check``.
+every reference with ``PRAGMA foreign_key_check``. v4 indexes an alpha by ``hash_key``, an 8-byte
+integer of its hash (``repo_rows.hash_key``), instead of the 40-character text: the index on the
+text was the largest random-write index of ``record_batch``. SQLite rebuilds ``alphas`` again
+(the key computed by a SQL function registered for the migration); PostgreSQL adds and fills the
+column and swaps the unique constraints.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import Connection, Engine, inspect, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, inspect, insert, select, update
 
 from state.db import write_transaction
 from state.errors import SchemaVersionError
-from state.models import Base, DaemonLock, KeyValue, SchemaVersion, Simulation
+from state.models import Alpha, Base, DaemonLock, KeyValue, SchemaVersion, Simulation
+from state.repo_rows import hash_key
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _PG_SCHEMA_LOCK = 0x616C706861  # any constant; serialises concurrent first opens on PostgreSQL
 
 log = structlog.get_logger()
@@ -53,21 +58,59 @@ _SQLITE_V3_ALPHAS = (
 )
 
 
-def _v2_to_v3(connection: Connection) -> None:
-    """v3: ``alphas.canonical`` is no longer unique."""
-    if connection.dialect.name != "sqlite":
-        for constraint in inspect(connection).get_unique_constraints("alphas"):
-            if constraint["column_names"] == ["canonical"]:
-                connection.exec_driver_sql(f'ALTER TABLE alphas DROP CONSTRAINT "{constraint["name"]}"')
-        return
-    for statement in _SQLITE_V3_ALPHAS:
+def _drop_unique(connection: Connection, column: str) -> None:
+    for constraint in inspect(connection).get_unique_constraints("alphas"):
+        if constraint["column_names"] == [column]:
+            connection.exec_driver_sql(f'ALTER TABLE alphas DROP CONSTRAINT "{constraint["name"]}"')
+
+
+def _rebuild_sqlite_alphas(connection: Connection, statements: tuple[str, ...], version: int) -> None:
+    for statement in statements:
         connection.exec_driver_sql(statement)
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
-        raise SchemaVersionError(f"v3 migration would break {len(broken)} references, e.g. {tuple(broken[0])}")
+        raise SchemaVersionError(f"v{version} migration would break {len(broken)} references, e.g. {tuple(broken[0])}")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v2_to_v3(connection: Connection) -> None:
+    """v3: ``alphas.canonical`` is no longer unique."""
+    if connection.dialect.name != "sqlite":
+        _drop_unique(connection, "canonical")
+        return
+    _rebuild_sqlite_alphas(connection, _SQLITE_V3_ALPHAS, 3)
+
+
+_SQLITE_V4_ALPHAS = (
+    "CREATE TABLE alphas_v4 (id INTEGER NOT NULL, canonical TEXT NOT NULL, hash VARCHAR(64) NOT NULL,"
+    " hash_key BIGINT NOT NULL, origin VARCHAR(16) NOT NULL, parents JSON NOT NULL, generation INTEGER,"
+    " created DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL, PRIMARY KEY (id), UNIQUE (hash_key))",
+    "INSERT INTO alphas_v4 (id, canonical, hash, hash_key, origin, parents, generation, created)"
+    " SELECT id, canonical, hash, alphaminer_hash_key(hash), origin, parents, generation, created FROM alphas",
+    "DROP TABLE alphas",
+    "ALTER TABLE alphas_v4 RENAME TO alphas",
+    "CREATE INDEX ix_alphas_origin ON alphas (origin)",
+)
+
+
+def _v3_to_v4(connection: Connection) -> None:
+    """v4: alphas are indexed by ``hash_key`` (unique) instead of ``hash``."""
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        driver.create_function("alphaminer_hash_key", 1, hash_key, deterministic=True)
+        _rebuild_sqlite_alphas(connection, _SQLITE_V4_ALPHAS, 4)
+        return
+    connection.exec_driver_sql("ALTER TABLE alphas ADD COLUMN hash_key BIGINT")
+    fill = update(Alpha).where(Alpha.id == bindparam("alpha_id")).values(hash_key=bindparam("key"))
+    stored = connection.execute(select(Alpha.id, Alpha.hash)).all()
+    for start in range(0, len(stored), 10_000):
+        chunk = stored[start : start + 10_000]
+        connection.execute(fill, [{"alpha_id": id_, "key": hash_key(hash_)} for id_, hash_ in chunk])
+    connection.exec_driver_sql("ALTER TABLE alphas ALTER COLUMN hash_key SET NOT NULL")
+    _drop_unique(connection, "hash")
+    connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_hash_key_key UNIQUE (hash_key)")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def ensure_schema(engine: Engine, where: str) -> int:

@@ -1,5 +1,5 @@
 """The store's hot reads use indexes on SQLite (EXPLAIN QUERY PLAN of the statements it really runs):
-top-k walks the (status, score) index, "already simulated" lookups the hash and triple indexes,
+top-k walks the (status, score) index, "already simulated" lookups the hash key and triple indexes,
 and none scans a whole table."""
 
 from __future__ import annotations
@@ -58,10 +58,10 @@ def test_top_k_walks_the_score_index(store: Store) -> None:
     ],
     ids=["is_simulated", "lookup_simulations", "simulated_keys"],
 )
-def test_already_simulated_lookups_use_the_hash_and_triple_indexes(store: Store, lookup) -> None:  # noqa: ANN001
+def test_already_simulated_lookups_use_the_hash_key_and_triple_indexes(store: Store, lookup) -> None:  # noqa: ANN001
     plans = plans_of(store, lookup)
     assert plans
     for plan in plans:
-        assert any("alphas USING" in line and "(hash=?)" in line for line in plan), plan
+        assert any("alphas USING" in line and "(hash_key=?)" in line for line in plan), plan
         assert any("simulations USING" in line and "sqlite_autoindex_simulations_1 (alpha_id=?" in line for line in plan), plan
     assert_no_scan(plans)

@@ -7,10 +7,14 @@ from datetime import date
 
 import numpy as np
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from state import Store, StoreError
+from state.db import write_transaction
+from state.models import Alpha
 from state.repo_batch import write_batch_returning
+from state.repo_rows import hash_key
 
 
 def item(canonical: str, *, settings_key: str = "s1", params_key: str = "p0", **overrides: object) -> dict:
@@ -70,6 +74,16 @@ def test_a_batch_mixing_stored_and_new_alphas_links_each_simulation_to_its_alpha
     assert [(sim["canonical"], sim["settings_key"]) for sim in simulations] == [("b", "s1"), ("a", "s1"), ("a", "s2"), ("c", "s1")]
     assert simulations[2]["alpha_id"] == simulations[1]["alpha_id"]
     assert store.counts()["alphas"] == 3
+
+
+def test_a_hash_whose_key_another_hash_holds_is_refused_not_confused(store: Store) -> None:
+    """A 64-bit hash_key shared by two hashes (forged here) never answers for the other hash."""
+    with write_transaction(store.engine) as connection:
+        connection.execute(insert(Alpha).values(canonical="x", hash="forged", hash_key=hash_key(sha("a")), origin="ga"))
+    assert not store.is_simulated(sha("a"), "s1", "p0") and store.get_alpha(sha("a")) is None
+    with pytest.raises(StoreError, match=f"alpha hash {sha('a')} not stored: a stored row holds its key"):
+        store.record_batch(None, [item("b"), item("a")])
+    assert store.counts()["alphas"] == 1
 
 
 def test_metrics_round_trip_with_extras_and_nan(store: Store) -> None:

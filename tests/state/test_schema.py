@@ -120,9 +120,10 @@ def test_a_v2_store_loses_the_unique_text_constraint_and_keeps_rows_and_referenc
     Store(f"sqlite:///{fresh}").close()
     store = Store(f"sqlite:///{path}")
     assert store.schema_version == 2
-    assert _alpha_indexes(path) == _alpha_indexes(fresh) == [(0, ["origin"]), (1, ["hash"])]
+    assert _alpha_indexes(path) == _alpha_indexes(fresh) == [(0, ["origin"]), (1, ["hash_key"])]
     [old] = store.top_simulations(1)
     assert (old["canonical"], old["hash"], old["metrics"]["sharpe"]) == ("rank(close)", "h1", 1.25)
+    assert store.is_simulated("h1", "s", "p") and store.get_alpha("h1")["id"] == 1  # found by its new key
     assert store.submissions()[0]["simulation_id"] == old["id"]
     item = {"canonical": "rank(close)", "hash": "h2", "origin": "ga", "settings_key": "s", "settings": {},
             "params_key": "p", "params": {}, "status": "ok"}
@@ -138,17 +139,53 @@ def test_a_v2_store_loses_the_unique_text_constraint_and_keeps_rows_and_referenc
                                        " VALUES (99, 1, '[]', 'x')")
 
 
-def test_v3_migration_drops_the_text_constraint_on_postgresql(store_url: str) -> None:
+def test_v3_and_v4_migrations_swap_the_unique_constraints_on_postgresql(store_url: str) -> None:
+    """A v2 alphas table (unique text and hash, no hash key) ends with only hash_key unique."""
     if store_url.startswith("sqlite"):
-        pytest.skip("SQLite's rebuild is tested on a hand-made v2 file above")
-    Store(store_url).close()
+        pytest.skip("SQLite's rebuild is tested on hand-made v2 and v3 files above")
+    with Store(store_url) as store:
+        [sim_id] = store.record_batch(None, [dict(V3_ITEM, hash="h1")])
     engine = create_engine(store_url)
     with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE alphas DROP COLUMN hash_key")
+        connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_hash_key UNIQUE (hash)")
         connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_canonical_key UNIQUE (canonical)")
         connection.exec_driver_sql("UPDATE schema_version SET version = 2")
     with Store(store_url) as store:
         assert store.schema_version == 2
+        assert store.lookup_simulations([("h1", "s", "p")])[("h1", "s", "p")]["id"] == sim_id
+        assert store.record_batch(None, [dict(V3_ITEM, hash="h1")]) == [sim_id]
     with engine.connect() as connection:
-        assert [c["column_names"] for c in inspect(connection).get_unique_constraints("alphas")] == [["hash"]]
+        assert [c["column_names"] for c in inspect(connection).get_unique_constraints("alphas")] == [["hash_key"]]
         assert connection.exec_driver_sql("SELECT version FROM schema_version").scalar() == SCHEMA_VERSION
     engine.dispose()
+
+
+# v3 = v2 with alphas rebuilt without the unique text constraint (the frozen DDL of state.schema).
+V3_SCHEMA = V2_SCHEMA.replace("VALUES (1, 2);", "VALUES (1, 3);", 1).replace(
+    "canonical TEXT NOT NULL UNIQUE, hash VARCHAR(64) NOT NULL UNIQUE", "canonical TEXT NOT NULL, hash VARCHAR(64) NOT NULL UNIQUE"
+) + """
+INSERT INTO alphas (id, canonical, hash, origin, parents, generation) VALUES (2, 'rank(close)', 'h2', 'ga', '["h1"]', 1);
+INSERT INTO simulations (alpha_id, settings_key, settings, params_key, params, status, sharpe, score)
+  VALUES (2, 's', '{}', 'p', '{}', 'ok', 2.5, 1.5);
+"""
+V3_ITEM = {"canonical": "rank(close)", "origin": "ga", "settings_key": "s", "settings": {}, "params_key": "p",
+           "params": {}, "status": "ok"}
+
+
+def test_a_v3_store_gets_hash_keys_and_keeps_every_alpha_findable(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    _sqlite(path, V3_SCHEMA)
+    store = Store(f"sqlite:///{path}")
+    assert store.schema_version == 3
+    assert _alpha_indexes(path) == [(0, ["origin"]), (1, ["hash_key"])]
+    found = store.lookup_simulations([("h1", "s", "p"), ("h2", "s", "p")])
+    assert {key[0]: row["metrics"]["sharpe"] for key, row in found.items()} == {"h1": 1.25, "h2": 2.5}
+    assert store.get_alpha("h2")["parents"] == ["h1"] and store.simulated_keys(["h1", "h3"]) == {"h1"}
+    assert store.record_batch(None, [dict(V3_ITEM, hash="h2"), dict(V3_ITEM, hash="h3")])[0] == found[("h2", "s", "p")]["id"]
+    assert store.counts()["alphas"] == 3
+    store.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert connection.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
