@@ -17,7 +17,9 @@ freshly touched 4 KiB page each: ~9 us of system CPU apiece on a virtual machine
 that CPU over the batch's wall time x workers: below 100 the workers waited (for a core the
 box's other jobs held, or for each other at the end of the batch). On a box shared with other
 jobs the wall rates depend on the load, the CPU cost much less: process(2) / dask(2) reach
-about 2 * 1000 / (CPU ms) candidates/s on two free cores.
+about 2 * 1000 / (CPU ms) candidates/s on two free cores, less what "parent ms" takes from
+them: the CPU this process spent meanwhile (sending tasks, receiving results; with Dask's
+LocalCluster also its scheduler).
 
 Usage: .venv/bin/python bench/throughput.py [--workers 2] [--kinds local,process,dask]
        [--data FILE --groups FILE] [--count 200] [--cold-caches] [--json]
@@ -96,9 +98,11 @@ def measure(kind: str, source: PanelSource, expressions: list[str], workers: int
             executor.evaluate_batch([Candidate(e) for e in fill_expressions()])
         ready = time.perf_counter()
         before = executor_usage(executor)
+        parent_before = time.process_time()
         results = executor.evaluate_batch([Candidate(e, SimulationSettings()) for e in expressions])
         elapsed = time.perf_counter() - ready
         used = [after - first for after, first in zip(executor_usage(executor), before)]
+        parent = time.process_time() - parent_before if kind != "local" else 0.0
     finally:
         executor.close()
     errors = [r.error for r in results if not r.ok]
@@ -116,6 +120,7 @@ def measure(kind: str, source: PanelSource, expressions: list[str], workers: int
         "cpu_ms_per_candidate": round((used[0] + used[1]) / count * 1e3, 1),
         "sys_ms_per_candidate": round(used[1] / count * 1e3, 1),
         "page_faults_per_candidate": round(used[2] / count),
+        "parent_ms_per_candidate": round(parent / count * 1e3, 1),
     }
 
 
@@ -164,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{'executor':<10}{'workers':>8}{'cands':>7}{'errors':>7}{'startup s':>11}{'batch s':>9}{'cands/s':>9}"
-          f"{'vs local':>9}{'CPU ms/cand':>13}{'sys ms':>8}{'faults/cand':>13}{'busy %':>8}")
+          f"{'vs local':>9}{'CPU ms/cand':>13}{'sys ms':>8}{'faults/cand':>13}{'busy %':>8}{'parent ms':>11}")
     for r in rows:
         print(f"{r['kind']:<10}{r['workers']:>8}{r['candidates']:>7}{r['errors']:>7}{r['startup_s']:>11}"
               f"{r['batch_s']:>9}{r['per_second']:>9}{r['vs_local']:>9}{r['cpu_ms_per_candidate']:>13}"
-              f"{r['sys_ms_per_candidate']:>8}{r['page_faults_per_candidate']:>13}{r['busy_percent']:>8}")
+              f"{r['sys_ms_per_candidate']:>8}{r['page_faults_per_candidate']:>13}{r['busy_percent']:>8}{r['parent_ms_per_candidate']:>11}")
     for r in rows:
         if r["first_error"]:
             print(f"{r['kind']}: first error: {r['first_error']}")
