@@ -5,7 +5,7 @@ they share subtrees as a GA generation does) are simulated with default settings
 executor. Each executor is started and warmed up on other expressions first, as in a daemon's
 steady state: every template on a window the batch does not use, several times over, so that
 every worker has opened the panel and loaded every numba kernel the batch needs; then every
-template x field on two more unused windows, so that every worker's result cache is full (each
+template x field on three more unused windows, so that every worker's result cache is full (each
 worker has its own: filling them page-faults in ``workers`` x the cache budget, which is a
 start-up cost, not a per-candidate one; ``--cold-caches`` skips this step to show it). Only the
 batch itself is timed. Ratios are against the local executor measured in the same run.
@@ -61,7 +61,7 @@ TEMPLATES = (
 FIELDS = ("close", "open", "high", "low", "vwap")
 WINDOWS = (3, 5, 10, 20)
 WARMUP_WINDOW = 7  # not in WINDOWS: warm-up results never serve the timed batch from a cache
-FILL_WINDOWS = (8, 15)  # not in WINDOWS either
+FILL_WINDOWS = (8, 15, 30)  # not in WINDOWS either
 
 
 def warmup_expressions(workers: int) -> list[str]:
@@ -76,7 +76,7 @@ def warmup_expressions(workers: int) -> list[str]:
 
 
 def fill_expressions() -> list[str]:
-    """Every field x FILL_WINDOWS x template (template varying fastest): ~250 new [T, N] results,
+    """Every field x FILL_WINDOWS x template (template varying fastest): ~350 new [T, N] results,
     enough to fill the result cache (512 MiB, ~130 S&P arrays) of each of two workers."""
     return [t.format(f=f, w=w) for f, w, t in itertools.product(FIELDS, FILL_WINDOWS, TEMPLATES)]
 
