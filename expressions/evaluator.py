@@ -18,7 +18,10 @@ How ``Evaluator.evaluate`` computes an expression:
    (no memory: numpy broadcasts it; kernels that need contiguous data copy it), a [N] group
    is broadcast to [T, N], windows become ``int`` and text ``str``.
 6. For operators declared ``pasteurize=True`` (cross-sectional and group), ``Series``
-   arguments are masked to the universe (NaN outside) first (``_pasteurized``, a numba ufunc).
+   arguments are masked to the universe (NaN outside) first (``_pasteurized``, a numba ufunc),
+   or, for an operator whose function takes a keyword-only ``member`` (rank, zscore, quantile,
+   group_rank, the group statistics), the universe is passed there and the kernel skips
+   non-members while it reads: the same values without a masked [T, N] copy per argument.
 7. The operator's ``fn`` (its registry declaration, usually a numba kernel) runs under
    ``np.errstate(all="ignore")``; its result is checked for shape, converted to float64 (int
    for groups), marked read-only and stored in the memo and the cache (the root's result as the
@@ -28,6 +31,7 @@ How ``Evaluator.evaluate`` computes an expression:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -184,9 +188,12 @@ class _Run:
         return result
 
     def _compute(self, spec: OpSpec, node: Call) -> np.ndarray:
-        args = [self._argument(spec, arg, tp) for arg, tp in zip(node.args, spec.args)]
+        fused = spec.pasteurize and self.ev.universe is not None and _takes_member(spec)
+        args = [self._argument(spec, arg, tp, not fused) for arg, tp in zip(node.args, spec.args)]
         param_types = {param.name: param.type for param in spec.params}
-        kwargs = {name: self._argument(spec, arg, param_types[name]) for name, arg in node.kwargs}
+        kwargs = {name: self._argument(spec, arg, param_types[name], not fused) for name, arg in node.kwargs}
+        if fused:
+            kwargs["member"] = self.ev.universe
         with np.errstate(all="ignore"):
             result = spec.fn(*args, **kwargs)
         result = np.asarray(result)
@@ -195,9 +202,9 @@ class _Run:
         dtype = result.dtype if spec.returns is Group and result.dtype.kind in "iu" else np.float64
         return _read_only(np.asarray(result, dtype=dtype))
 
-    def _argument(self, spec: OpSpec, arg: Node, slot: type):
+    def _argument(self, spec: OpSpec, arg: Node, slot: type, mask: bool = True):
         value = self.value(arg, slot)
-        if spec.pasteurize and self.ev.universe is not None and issubclass(slot, Series):
+        if mask and spec.pasteurize and self.ev.universe is not None and issubclass(slot, Series):
             return _pasteurized(value, self.ev.universe)
         return value
 
@@ -217,6 +224,20 @@ class _Run:
             found = bool(spec and spec.pasteurize) or any(self._depends_on_universe(c) for c in node.children())
             self.universe_dependent[node] = found
         return found
+
+
+_TAKES_MEMBER: dict[object, bool] = {}
+
+
+def _takes_member(spec: OpSpec) -> bool:
+    """Whether the operator's function takes the universe as a keyword-only ``member`` (it then
+    masks while it reads, which spares the masked [T, N] copy of each Series argument)."""
+    found = _TAKES_MEMBER.get(spec.fn)
+    if found is None:
+        parameter = inspect.signature(spec.fn).parameters.get("member")
+        found = parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        _TAKES_MEMBER[spec.fn] = found
+    return found
 
 
 def _pasteurized(values: np.ndarray, universe: np.ndarray) -> np.ndarray:

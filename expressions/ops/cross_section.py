@@ -2,7 +2,8 @@
 
 All are ``pasteurize=True``: the evaluator masks Series arguments to the universe (NaN outside)
 before the call, so NaN here means "not a member today" and every statistic is over the
-non-NaN values of the day. NaN inputs stay NaN. Standard deviations are population (ddof=0).
+non-NaN values of the day. Operators with a keyword-only ``member`` (not a language parameter)
+take the universe mask there instead, which gives the same values without the masked copy. NaN inputs stay NaN. Standard deviations are population (ddof=0).
 
 Decisions (BRAIN is vague on these; tested in tests/expressions/test_kernels_cross_section.py):
 - rank: (average rank - 1) / (count - 1), so the smallest is 0 and the largest 1, ties share
@@ -35,17 +36,17 @@ def as_panel(x) -> np.ndarray:
 
 @operator(args=(Series,), **_CS, reference=reference.rank, cost=4.0,
           nan_rule="NaN stays NaN; ranks among the day's non-NaN values")
-def rank(x):
+def rank(x, *, member=None):
     """Rank across the day's instruments, uniform in [0, 1], ties averaged (one member: 0.5)."""
     x = as_panel(x)
-    return kernels.rank_2d(x, False)
+    return kernels.rank_2d(x, False, member)
 
 
 @operator(args=(Series,), **_CS, reference=reference.zscore, cost=2.0,
           nan_rule="NaN stays NaN; a day with std 0 is all NaN")
-def zscore(x):
+def zscore(x, *, member=None):
     """(x - mean) / std across the day's instruments (population std)."""
-    return kernels.zscore_2d(as_panel(x))
+    return kernels.zscore_2d(as_panel(x), member)
 
 
 @operator(args=(Series,), params=(Param("scale", Scalar, 1.0),), **_CS,
@@ -67,7 +68,7 @@ _DRIVERS = ("gaussian", "uniform", "cauchy")
 
 @operator(args=(Series,), params=(Param("driver", Text, "gaussian"), Param("sigma", Scalar, 1.0)),
           **_CS, reference=reference.quantile, cost=5.0)
-def quantile(x, driver="gaussian", sigma=1.0):
+def quantile(x, driver="gaussian", sigma=1.0, *, member=None):
     """Rank, shift into (0, 1), then map through the driver's inverse CDF (gaussian/uniform/cauchy)."""
     name = str(driver).strip().lower()
     if name not in _DRIVERS:
@@ -75,7 +76,7 @@ def quantile(x, driver="gaussian", sigma=1.0):
             f"quantile: driver must be one of {', '.join(_DRIVERS)}, got {driver!r}"
         )
     x = as_panel(x)
-    p = kernels.rank_2d(x, True)
+    p = kernels.rank_2d(x, True, member)
     if name == "gaussian":
         return float(sigma) * ndtri(p)
     if name == "uniform":

@@ -1,6 +1,7 @@
 """Operator declarations: group operators (within sector / industry / bucket, category "group").
 
-All are ``pasteurize=True`` (Series arguments arrive masked to the universe). A Group argument
+All are ``pasteurize=True`` (Series arguments arrive masked to the universe, or the universe
+comes as the keyword-only ``member``: see ops/cross_section.py). A Group argument
 is an int array [T, N] or a panel's [N] codes (broadcast over days); a negative code means
 "no group" and gives NaN. Every statistic is over the group's non-NaN values of the day and is
 written only where x itself is non-NaN (group_backfill excepted: it fills NaN). Standard
@@ -54,66 +55,66 @@ def _renumbered(codes: np.ndarray) -> tuple[np.ndarray, int]:
     return renumbered, len(labels)
 
 
-def _group_stat(x, group, stat: int) -> np.ndarray:
+def _group_stat(x, group, stat: int, member=None) -> np.ndarray:
     x = as_panel(x)
     codes, n_groups = group_codes(group, x.shape)
-    return kernels.group_stat_2d(x, codes, n_groups, stat)
+    return kernels.group_stat_2d(x, codes, n_groups, stat, member)
 
 
 @operator(**_GROUP, aliases=("indneutralize",), reference=reference.group_neutralize, cost=2.0)
-def group_neutralize(x, group):
+def group_neutralize(x, group, *, member=None):
     """x minus the mean of its group that day (Alpha101's IndNeutralize)."""
-    return _group_stat(x, group, kernels.GROUP_NEUTRALIZE)
+    return _group_stat(x, group, kernels.GROUP_NEUTRALIZE, member)
 
 
 @operator(**_GROUP, reference=reference.group_rank, cost=4.0)
-def group_rank(x, group):
+def group_rank(x, group, *, member=None):
     """Rank within the group that day, uniform in [0, 1], ties averaged (lone member: 0.5)."""
     x = as_panel(x)
     codes, n_groups = group_codes(group, x.shape)
-    return kernels.group_rank_2d(x, codes, n_groups)
+    return kernels.group_rank_2d(x, codes, n_groups, member)
 
 
 @operator(**_GROUP, reference=reference.group_zscore, cost=2.0)
-def group_zscore(x, group):
+def group_zscore(x, group, *, member=None):
     """(x - group mean) / group std that day; NaN for a group whose values are all equal."""
-    return _group_stat(x, group, kernels.GROUP_ZSCORE)
+    return _group_stat(x, group, kernels.GROUP_ZSCORE, member)
 
 
 @operator(**_GROUP, reference=reference.group_mean)
-def group_mean(x, group):
+def group_mean(x, group, *, member=None):
     """Mean of the group's values that day."""
-    return _group_stat(x, group, kernels.GROUP_MEAN)
+    return _group_stat(x, group, kernels.GROUP_MEAN, member)
 
 
 @operator(**_GROUP, reference=reference.group_scale)
-def group_scale(x, group):
+def group_scale(x, group, *, member=None):
     """(x - group min) / (group max - group min) that day; NaN when max == min."""
-    return _group_stat(x, group, kernels.GROUP_SCALE)
+    return _group_stat(x, group, kernels.GROUP_SCALE, member)
 
 
 @operator(**_GROUP, reference=reference.group_sum)
-def group_sum(x, group):
+def group_sum(x, group, *, member=None):
     """Sum of the group's values that day."""
-    return _group_stat(x, group, kernels.GROUP_SUM)
+    return _group_stat(x, group, kernels.GROUP_SUM, member)
 
 
 @operator(**_GROUP, reference=reference.group_count)
-def group_count(x, group):
+def group_count(x, group, *, member=None):
     """Number of group members with a non-NaN value that day."""
-    return _group_stat(x, group, kernels.GROUP_COUNT)
+    return _group_stat(x, group, kernels.GROUP_COUNT, member)
 
 
 @operator(**_GROUP, reference=reference.group_max)
-def group_max(x, group):
+def group_max(x, group, *, member=None):
     """Largest value in the group that day."""
-    return _group_stat(x, group, kernels.GROUP_MAX)
+    return _group_stat(x, group, kernels.GROUP_MAX, member)
 
 
 @operator(**_GROUP, reference=reference.group_min)
-def group_min(x, group):
+def group_min(x, group, *, member=None):
     """Smallest value in the group that day."""
-    return _group_stat(x, group, kernels.GROUP_MIN)
+    return _group_stat(x, group, kernels.GROUP_MIN, member)
 
 
 @operator(args=(Series, Group, Window), params=(Param("std", Scalar, 4.0),), returns=Series,

@@ -229,3 +229,50 @@ def test_a_constant_in_a_series_slot_is_a_view_not_a_panel():
     out = ev.evaluate("2")  # the result handed out is a plain contiguous panel
     assert out.flags.c_contiguous and out.strides != (0, 0)
     np.testing.assert_array_equal(ev.evaluate("close * 2 - 2"), fields["close"] * 2 - 2)
+
+
+def _fused_specs():
+    from expressions.evaluator import _takes_member
+    from expressions.registry import operators
+
+    return [spec for spec in operators() if spec.pasteurize and _takes_member(spec)]
+
+
+def test_the_common_cross_sectional_operators_take_the_universe():
+    names = {spec.name for spec in _fused_specs()}
+    assert {"rank", "zscore", "quantile", "group_rank", "group_neutralize", "group_zscore"} <= names
+
+
+@pytest.mark.parametrize("spec", _fused_specs(), ids=lambda spec: spec.name)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_passing_the_universe_equals_masking_first(spec, seed):
+    from expressions.types import Group
+
+    rng = np.random.default_rng(seed)
+    shape = (25, 40)
+    x = np.round(rng.normal(size=shape), 1)  # ties
+    x[rng.random(shape) < 0.15] = np.nan
+    x[3] = np.nan
+    x[4, 1:] = np.nan  # one value in the row; not always a member
+    x[5] = 2.0  # constant row
+    universe = rng.random(shape) < 0.7
+    universe[6] = False
+    codes = rng.integers(-1, 5, size=shape[1])
+    masked = np.where(universe, x, np.nan)
+    raw = [x if tp is not Group else codes for tp in spec.args]
+    pasteurized = [masked if tp is not Group else codes for tp in spec.args]
+    np.testing.assert_array_equal(spec.fn(*raw, member=universe), spec.fn(*pasteurized), err_msg=f"{spec.name} seed={seed}")
+
+
+def test_evaluator_results_agree_with_and_without_fusing(tiny_panel):
+    from expressions import evaluator
+
+    ev = Evaluator.from_panel(tiny_panel, universe="TOP3")
+    texts = ["rank(close - open)", "group_rank(close, sector)", "zscore(volume)", "group_zscore(returns, sector)"]
+    fused = [ev.evaluate(text) for text in texts]
+    evaluator._TAKES_MEMBER.update({spec.fn: False for spec in _fused_specs()})
+    try:
+        for text, value in zip(texts, fused):
+            np.testing.assert_array_equal(value, ev.evaluate(text), err_msg=text)
+    finally:
+        evaluator._TAKES_MEMBER.clear()
