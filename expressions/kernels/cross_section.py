@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 # Re-exported: the rank kernels live in their own module (packed-key sorting).
-from expressions.kernels.rank import group_rank_2d, members, rank_2d  # noqa: F401
+from expressions.kernels.rank import group_rank_2d, is_member, members, rank_2d  # noqa: F401
 
 # Statistics computed by group_stat_2d (one kernel, one accumulator pass, several outputs).
 GROUP_MEAN = 0
@@ -83,7 +83,7 @@ def _zscore_rows(x, member):
         hi = -np.inf
         for i in range(n):
             v = row[i]
-            if member[t, i] and not np.isnan(v):
+            if is_member(member, t, i) and not np.isnan(v):
                 m += 1
                 total += v
                 lo = min(lo, v)
@@ -94,13 +94,13 @@ def _zscore_rows(x, member):
         squares = 0.0
         for i in range(n):
             v = row[i]
-            if member[t, i] and not np.isnan(v):
+            if is_member(member, t, i) and not np.isnan(v):
                 squares += (v - mean) * (v - mean)
         std = np.sqrt(squares / m)
         if std > 0.0:
             out_row = out[t]
             for i in range(n):
-                out_row[i] = (row[i] - mean) / std if member[t, i] else np.nan
+                out_row[i] = (row[i] - mean) / std if is_member(member, t, i) else np.nan
     return out
 
 
@@ -287,7 +287,7 @@ def _group_stat_rows(x, g, n_groups, stat, member):
     for t in range(t_len):
         xr = x[t]
         for i in range(n):  # a non-member has no group today
-            codes[i] = g[t, i] if member[t, i] else -1
+            codes[i] = g[t, i] if is_member(member, t, i) else -1
         _group_accumulate(xr, codes, count, total, lo, hi)
         for c in range(n_groups):
             mean[c] = total[c] / count[c] if count[c] > 0 else np.nan

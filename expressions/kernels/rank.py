@@ -21,13 +21,19 @@ from expressions.kernels.sort_keys import (
 )
 
 
-def members(x, member=None) -> np.ndarray:
-    """The bool [T, N] mask of the values a cross-sectional kernel ranks or sums: ``member``
-    (the universe), or everyone (a broadcast view) when None. Passing the universe to a kernel
-    gives the same result as masking x to NaN outside it first, without that [T, N] copy."""
+def members(x, member=None) -> np.ndarray | None:
+    """The bool [T, N] universe a cross-sectional kernel ranks or sums over, or None for
+    everyone. Passing it to a kernel gives the same result as masking x to NaN outside it first,
+    without that [T, N] copy; None compiles to kernels that read no mask at all."""
+    return None if member is None else np.asarray(member, dtype=np.bool_)
+
+
+@njit(cache=True, inline="always")
+def is_member(member, t, i):
+    """Whether (t, i) is in the universe (always, when there is none)."""
     if member is None:
-        return np.broadcast_to(np.True_, np.shape(x))
-    return np.asarray(member, dtype=np.bool_)
+        return True
+    return member[t, i]
 
 
 def rank_2d(x, probability, member=None):
@@ -53,7 +59,7 @@ def _member_keys(bits, x, member, shift, keys, counts):
     for t in range(x.shape[0]):
         m = 0
         for i in range(x.shape[1]):
-            ok = member[t, i] & (not np.isnan(x[t, i]))
+            ok = is_member(member, t, i) & (not np.isnan(x[t, i]))
             keys[t, i] = packed_key(bits[t, i], i, clear, ok)
             m += ok
         counts[t] = m
@@ -120,7 +126,7 @@ def _group_value_keys(bits, x, g, member, group_bits, shift, keys, counts):
     for t in range(x.shape[0]):
         m = 0
         for i in range(x.shape[1]):
-            ok = member[t, i] & (g[t, i] >= 0) & (not np.isnan(x[t, i]))
+            ok = is_member(member, t, i) & (g[t, i] >= 0) & (not np.isnan(x[t, i]))
             keys[t, i] = grouped_key(bits[t, i], g[t, i], i, group_bits, clear, ok)
             m += ok
         counts[t] = m
@@ -191,7 +197,7 @@ def _grouped_keys(bits, x, g, member, shift, keys, counts):
     for t in range(x.shape[0]):
         m = 0
         for i in range(x.shape[1]):
-            ok = member[t, i] & (g[t, i] >= 0) & (not np.isnan(x[t, i]))
+            ok = is_member(member, t, i) & (g[t, i] >= 0) & (not np.isnan(x[t, i]))
             keys[t, i] = packed_key(bits[t, i], i, clear, ok)
             m += ok
         counts[t] = m
