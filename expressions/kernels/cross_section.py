@@ -1,10 +1,12 @@
 """numba kernels for cross-sectional and group operators over [T, N] float64 arrays.
 
-Every day (row) is independent. NaN means "not a member today": the evaluator has already
-masked instruments outside the universe to NaN, so a kernel never needs the universe itself.
-A NaN input stays NaN in the output (group_backfill excepted: filling NaN is its job).
+Every day (row) is independent. NaN means "not a member today": either the evaluator has
+masked instruments outside the universe to NaN, or (rank, zscore, group_rank, group_stat) the
+kernel gets the universe as ``member`` and skips non-members itself (``rank.members``), which
+spares the masked copy. A NaN input stays NaN in the output (group_backfill excepted).
 
-Group codes are int64 [T, N]; a negative code means "no group" and gives NaN. Per-row group
+Group codes are int64 [T, N] (often one row broadcast over the days); a negative code means
+"no group" and gives NaN. Per-row group
 accumulators are sized by ``n_groups`` (max code + 1), which the callers compute once.
 
 Kernels are pure: inputs in, a new array out; inputs are never written.

@@ -2,7 +2,8 @@
 
 Each row is sorted with one numpy int64 row sort of packed keys (see sort_keys) instead of a
 per-row argsort inside numba: the same ranks, bit for bit, several times faster. NaN means "not
-a member today" and stays NaN; inf is a member; -0.0 and 0.0 are one value (a tie).
+a member today" and stays NaN, as does a value outside ``member`` (the universe, when given);
+inf is a member; -0.0 and 0.0 are one value (a tie).
 Kernels are pure: inputs in, a new array out; inputs are never written.
 """
 
