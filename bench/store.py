@@ -183,6 +183,7 @@ def main() -> None:
         top_filtered_ms = median_ms(lambda: store.top_simulations(50, min_sharpe=1.0, settings_key=key), 20)
         counts_ms = median_ms(store.counts, 3)
         size = file_size(path)
+        wal = Path(f"{path}-wal").stat().st_size if Path(f"{path}-wal").exists() else 0
         store.close()
     print(f"rows {args.rows:,} in batches of {args.batch}, PnL days {args.pnl_days}")
     print(f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall figures compare only at a load near 0)")
@@ -193,7 +194,7 @@ def main() -> None:
     print(f"simulated_keys(100) {keys_ms:9.3f} ms")
     print(f"top_simulations(50) {top_ms:9.3f} ms  (min_sharpe + settings filter: {top_filtered_ms:.3f} ms)")
     print(f"counts()            {counts_ms:9.3f} ms")
-    print(f"file size           {size / 1e6:9.1f} MB  ({size / args.rows:.0f} bytes/row)")
+    print(f"file size           {size / 1e6:9.1f} MB  ({size / args.rows:.0f} bytes/row; the WAL, at most ~40 MB, is {wal / 1e6:.1f} MB of it)")
 
 
 if __name__ == "__main__":
