@@ -32,7 +32,8 @@ from expressions.kernels.sort_keys import average_ranks, index_bits
 NOT_A_KEY = np.int32(np.iinfo(np.int32).max)
 _MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
 _BINADES_SPAN = np.int64(24) << 52  # 24 binades of magnitude bit patterns
-_SHORT_RUN = 16  # runs up to this long are insertion-sorted; longer ones use argsort
+_SHORT_RUN = 16
+_MANY_RUNS = 32  # more than m / _MANY_RUNS neighbours sharing a bucket: the scan of _tied_rank_sums  # runs up to this long are insertion-sorted; longer ones use argsort
 
 
 def return_order(member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -234,18 +235,55 @@ def rank_correlation(keys, m, shift, x, ry, y_spread, scratch, flags, rx):
     """
     mask = (np.int64(1) << shift) - 1
     mean = 0.5 * (m + 1)
-    sxy = 0.0
-    for k in range(m):
-        sxy += (k + 1.0) * ry[keys[k] & mask]
-    sxx = m * (m * m - 1.0) / 12.0  # sum of (rank - mean)**2 over ranks 1..m
     same = mark_runs(keys, m, shift, flags)
-    if same > 0:
-        dxy, dxx = run_corrections(keys, m, shift, x, ry, mean, flags, same, scratch, rx)
-        sxy += dxy
-        sxx += dxx
+    if same * _MANY_RUNS > m and _mixed_pairs(keys, m, shift, x, flags) == 0:
+        # Quantized alphas (ranks, ts_rank ...): many runs, each of one value.
+        sxy, sxx = _tied_rank_sums(keys, m, shift, ry, mean, flags, rx)
+    else:
+        sxy = 0.0
+        for k in range(m):
+            sxy += (k + 1.0) * ry[keys[k] & mask]
+        sxx = m * (m * m - 1.0) / 12.0  # sum of (rank - mean)**2 over ranks 1..m
+        if same > 0:
+            dxy, dxx = run_corrections(keys, m, shift, x, ry, mean, flags, same, scratch, rx)
+            sxy += dxy
+            sxx += dxx
     sxy -= m * mean * mean  # sum of (rx - mean)(ry - mean): both rank sums are m * mean
     scale = np.sqrt(sxx) * np.sqrt(y_spread)
     return sxy / scale if scale > 0.0 else np.nan
+
+
+@njit(cache=True)
+def _mixed_pairs(keys, m, shift, x, flags):
+    """How many neighbours share a bucket but not a value (flags from mark_runs)."""
+    mask = (np.int64(1) << shift) - 1
+    mixed = 0
+    for k in range(m - 1):
+        mixed += (flags[k] != 0) & (x[keys[k] & mask] != x[keys[k + 1] & mask])
+    return mixed
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz"})
+def _tied_rank_sums(keys, m, shift, ry, mean, flags, ranks):
+    """(sum rank * ry, sum (rank - mean)**2) when every run of a shared bucket is one value: a
+    forward and a backward scan give each sorted position its run's first and last position,
+    the average rank is their mean + 1 (``ranks``: scratch by position, len >= m)."""
+    mask = (np.int64(1) << shift) - 1
+    first = 0
+    for k in range(m):
+        first = first if k > 0 and flags[k - 1] != 0 else k
+        ranks[k] = first
+    last = m - 1
+    for k in range(m - 1, -1, -1):
+        last = last if flags[k] != 0 else k
+        ranks[k] = 0.5 * (ranks[k] + last) + 1.0
+    sxy = 0.0
+    for k in range(m):
+        sxy += ranks[k] * ry[keys[k] & mask]
+    sxx = 0.0
+    for k in range(m):
+        sxx += (ranks[k] - mean) * (ranks[k] - mean)
+    return sxy, sxx
 
 
 @njit(cache=True)
@@ -264,12 +302,15 @@ def mark_runs(keys, m, shift, flags):
 @njit(cache=True)
 def run_corrections(keys, m, shift, x, ry, mean, flags, same, scratch, rx):
     """(change of sum rank * ry, change of sum (rank - mean)**2) when each run of keys sharing a
-    bucket gets its exact ranks: the run ordered on the true values (insertion sort, argsort when
-    long), ties averaged, in place of the positional ranks. Sums of half-integers: exact.
+    bucket gets its exact ranks in place of the positional ones: a run of one value (ties: most
+    runs) takes the run's average rank, a pair in the wrong order swaps, other runs are ordered
+    on the true values (``_mixed_run``). Sums of half-integers: exact.
 
     ``flags`` and ``same`` from mark_runs: its 8-byte words skip the stretches without runs, and
-    the scan stops once the ``same`` neighbour pairs are accounted for.
+    the scan stops once the ``same`` neighbour pairs are accounted for. The common cases are
+    written out in the loop: a call with array arguments costs ~70 ns (reference counts) per run.
     """
+    mask = (np.int64(1) << shift) - 1
     words = flags.view(np.uint64)
     dxy = 0.0
     dxx = 0.0
@@ -284,25 +325,35 @@ def run_corrections(keys, m, shift, x, ry, mean, flags, same, scratch, rx):
         end = k + 1
         while flags[end]:
             end += 1
-        dx, dy = _run_correction(keys, k, end + 1, shift, x, ry, mean, scratch, rx)
-        dxy += dy
-        dxx += dx
-        same -= end - k
-        k = end + 1
+        end += 1  # the run is keys[k:end]
+        size = end - k
+        same -= size - 1
+        first = x[keys[k] & mask]
+        tied = True
+        for j in range(k + 1, end):
+            tied &= x[keys[j] & mask] == first
+        if tied:  # every rank becomes the run's average; the squares lose the run's own spread
+            average = k + 0.5 * (size + 1)
+            for j in range(size):
+                dxy += (average - (k + j + 1.0)) * ry[keys[k + j] & mask]
+            dxx -= size * (size * size - 1.0) / 12.0
+        elif size == 2:  # two values, in the wrong order (sorted by column): swap their ranks
+            a, b = keys[k] & mask, keys[k + 1] & mask
+            if x[a] > x[b]:
+                dxy += ry[a] - ry[b]
+        else:
+            dx, dy = _mixed_run(keys, k, end, shift, x, ry, mean, scratch, rx)
+            dxy += dy
+            dxx += dx
+        k = end
     return dxy, dxx
 
 
-@njit(cache=True, inline="always")
-def _run_correction(keys, start, end, shift, x, ry, mean, scratch, rx):
-    """(change of sum (rank - mean)**2, change of sum rank * ry) for the run keys[start:end]."""
+@njit(cache=True)
+def _mixed_run(keys, start, end, shift, x, ry, mean, scratch, rx):
+    """(change of sum (rank - mean)**2, change of sum rank * ry) for the run keys[start:end] of
+    several values: ordered on the true values (insertion sort, mergesort when long), ties averaged."""
     mask = (np.int64(1) << shift) - 1
-    if end - start == 2:  # the common run: a pair, tied or in one order or the other
-        a, b = keys[start] & mask, keys[start + 1] & mask
-        if x[a] < x[b]:
-            return 0.0, 0.0
-        if x[a] > x[b]:  # swapped: a has rank start + 2, b start + 1
-            return 0.0, ry[a] - ry[b]
-        return -0.5, 0.5 * (ry[a] - ry[b])  # tied: both start + 1.5; the squares lose 2 * 0.25
     dxy = 0.0
     dxx = 0.0
     run = scratch[: end - start]
@@ -328,7 +379,7 @@ def _order_run(run, x):
         values = np.empty(run.shape[0])
         for j in range(run.shape[0]):
             values[j] = x[run[j]]
-        run[:] = run[np.argsort(values)]
+        run[:] = run[np.argsort(values, kind="mergesort")]
         return
     for j in range(1, run.shape[0]):
         col = run[j]

@@ -123,3 +123,12 @@ def test_keys_with_little_or_no_room_for_the_value(shift):
     got = np.full(alpha.shape[0], np.nan)
     rank_ic.rank_ic_rows(keys, pairs, alpha, returns, 1, shift, *order, got)
     np.testing.assert_allclose(got, reference_rank_ic(alpha, member, returns, 0), rtol=1e-12, atol=1e-14)
+
+
+def test_quantized_alphas_long_tied_runs():
+    # ts_rank(x, 3)-like alphas take 3 values: runs of ~100 ties, mixed with a few distinct values.
+    alpha, member, returns = nasty_panel(15, 300, seed=11)
+    alpha = np.where(np.isnan(alpha), np.nan, np.random.default_rng(11).integers(0, 3, alpha.shape) / 2.0)
+    alpha[:, :5] = np.random.default_rng(12).normal(size=(15, 5))
+    got = rank_ic_by_day(alpha, member, returns, 1)
+    np.testing.assert_allclose(got, reference_rank_ic(alpha, member, returns, 1), rtol=1e-12, atol=1e-14)
