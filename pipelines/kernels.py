@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from pipelines.rank_ic import NOT_A_KEY, row_keys
+
 FAST = {"reassoc", "nsz"}
 
 
@@ -205,7 +207,8 @@ def truncate_row(w, limit, capped):
 
 
 @njit(cache=True, fastmath=FAST)
-def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncation, weights_out, figures):
+def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncation, weights_out, figures,
+                  rank_keys, pairs, shift):
     """Weights of every day and the figures of every pnl day, in one pass over the days.
 
     Parameters
@@ -220,9 +223,17 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
         4 IC, 5 rank IC (left NaN: ``pipelines.rank_ic`` fills it), 6 1.0 when the day's
         position (w[d-1]) is not empty, 7 max |w[d-1]|.
         Column d = pnl day d (d >= 1); a NaN return with a position contributes 0.
+    rank_keys, pairs, shift : int32 [T, N] or [0, N], int64 [T], index bits: when rank_keys has T
+        rows, the rank IC's ``rank_ic.row_keys`` of each pnl day and its pair count, built here
+        while the day's rows are in cache (``rank_ic.rank_ic_from_keys`` finishes the rank IC).
     """
     t_len, n = alpha.shape
     keep = weights_out.shape[0] == t_len
+    ranked = rank_keys.shape[0] == t_len
+    alpha_bits = alpha.view(np.int64)
+    if ranked:
+        rank_keys[: min(1 + delay, t_len)] = NOT_A_KEY
+        pairs[:] = 0
     row = np.empty(n)
     scratch = np.empty(n)
     missing = np.full(n, np.nan)
@@ -254,6 +265,8 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
             a = t - delay
             figures[4, t + 1] = masked_pearson(alpha[a], member[t], returns[t + 1]) if a >= 0 else np.nan
             figures[5, t + 1] = np.nan
+            if ranked and a >= 0:
+                pairs[t + 1] = row_keys(alpha_bits[a], alpha[a], member[t], returns[t + 1], shift, rank_keys[t + 1])
         prev, cur = cur, prev
 
 

@@ -85,7 +85,7 @@ class ReturnOrderCache:
 _BUFFERS = threading.local()
 
 
-def _key_buffer(t_len: int, n: int) -> np.ndarray:
+def key_buffer(t_len: int, n: int) -> np.ndarray:
     """This thread's int32 [t_len, n] key scratch (a fresh array per call costs page faults)."""
     buffer = getattr(_BUFFERS, "keys", None)
     if buffer is None or buffer.shape[1] != n or buffer.shape[0] < t_len:
@@ -115,13 +115,23 @@ def rank_ic_by_day(
     if order is None:
         order = return_order(member, returns)
     shift = index_bits(n)
-    keys = _key_buffer(t_len, n)
+    keys = key_buffer(t_len, n)
     pairs = np.zeros(t_len, dtype=np.int64)
     alpha_keys(alpha.view(np.int64), alpha, member, returns, 1 + delay, shift, keys, pairs)
+    return rank_ic_from_keys(keys, pairs, alpha, returns, delay, order)
+
+
+def rank_ic_from_keys(
+    keys: np.ndarray, pairs: np.ndarray, alpha: np.ndarray, returns: np.ndarray, delay: int,
+    order: tuple[np.ndarray, ...],
+) -> np.ndarray:
+    """``rank_ic_by_day`` from the unsorted keys and pair counts of ``alpha_keys`` (or of the
+    simulator's day loop, which builds them while each day's rows are in cache); sorts keys in place."""
     keys.sort(axis=1)
-    out = np.full(t_len, np.nan)
+    out = np.full(alpha.shape[0], np.nan)
     y_order, y_counts, y_ranks, y_spread = order
-    rank_ic_rows(keys, pairs, alpha, returns, 1 + delay, shift, y_order, y_counts, y_ranks, y_spread, out)
+    rank_ic_rows(keys, pairs, alpha, returns, 1 + delay, index_bits(alpha.shape[1]), y_order, y_counts,
+                 y_ranks, y_spread, out)
     return out
 
 

@@ -18,8 +18,8 @@ Algorithm (``simulate``), for each day t (``pipelines.kernels.simulate_days`` do
 8. Metrics (pipelines.metrics) over pnl days from the first day with a position up to is_end
    (IS), per calendar year of IS, and over days >= is_end (OS, only when asked). The IC uses
    the delayed alpha vector before decay (the expression's own signal) against the next-day return;
-   the rank IC (``pipelines.rank_ic``) the same pairs, ranked, with the return side sorted once
-   per panel and universe (``ReturnOrderCache``).
+   the rank IC (``pipelines.rank_ic``) the same pairs, ranked (their sort keys built in the day
+   loop), with the return side sorted once per panel and universe (``ReturnOrderCache``).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ import dataclasses
 
 import numpy as np
 
+from expressions.kernels.sort_keys import index_bits
 from pipelines.errors import SettingsError
 from pipelines.kernels import simulate_days
 from pipelines.metrics import DailyFigures, Metrics, period_metrics, year_bounds
-from pipelines.rank_ic import ReturnOrderCache, rank_ic_by_day
+from pipelines.rank_ic import ReturnOrderCache, key_buffer, rank_ic_from_keys
 from pipelines.settings import SimulationSettings, split_index
 
 _FIGURE_ROWS = 8
@@ -110,6 +111,8 @@ def simulate(
     full_member, full_returns = panel.universe(settings.universe), panel.returns
     member = np.ascontiguousarray(full_member[:stop])
     returns = np.ascontiguousarray(full_returns[:stop])
+    keys = key_buffer(stop, panel.N) if rank_ic else np.empty((0, panel.N), dtype=np.int32)
+    pairs = np.zeros(stop, dtype=np.int64)
     simulate_days(
         alpha,
         member,
@@ -121,10 +124,13 @@ def simulate(
         settings.truncation,
         weights,
         figures,
+        keys,
+        pairs,
+        index_bits(panel.N),
     )
     if rank_ic:
         order = _RETURN_ORDERS.get(full_member, full_returns)
-        figures[5] = rank_ic_by_day(alpha, member, returns, settings.delay, order)
+        figures[5] = rank_ic_from_keys(keys, pairs, alpha, returns, settings.delay, order)
     days = _daily_figures(figures, panel.dates[:stop], settings)
     first = _first_position_day(figures)
     os_start = max(first, is_end)  # IS days: first .. os_start
