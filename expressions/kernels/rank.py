@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from expressions.kernels.sort_keys import (
+    average_ranks,
     exact_order,
     grouped_key,
     index_bits,
@@ -38,7 +39,7 @@ def is_member(member, t, i):
 
 
 def rank_2d(x, probability, member=None):
-    """Per row: tie-averaged rank (see _assign_ranks) of each non-NaN member (inf included).
+    """Per row: tie-averaged rank (``sort_keys.average_ranks``) of each non-NaN member (inf included).
 
     One numpy int64 row sort of packed keys (see sort_keys) instead of a per-row argsort: ~8x
     faster on an S&P-500-sized panel. ``member``: see ``members``.
@@ -230,29 +231,15 @@ def _group_ranks_from_keys(keys, counts, x, g, n_groups, shift):
             cursor[c] += 1
         for c in range(n_groups):
             if count[c] > 0:
-                _assign_ranks(x[t], by_group[start[c] : start[c + 1]], out[t], False)
+                _assign_ranks(x[t], by_group[start[c] : start[c + 1]], out[t])
     return out
 
 
 @njit(cache=True)
-def _assign_ranks(row, members, out_row, probability):
-    """Write tie-averaged ranks of row[members], whose positions come in ascending value order.
-
-    rank: (average rank - 1) / (m - 1), a lone member 0.5; probability: (average rank - 0.5) / m.
-    """
+def _assign_ranks(row, members, out_row):
+    """out_row[members] = (tie-averaged rank - 1) / (m - 1) of row[members], whose positions come
+    in ascending value order; a lone member 0.5."""
     m = members.size
-    i = 0
-    while i < m:
-        j = i
-        while j + 1 < m and row[members[j + 1]] == row[members[i]]:
-            j += 1
-        average = 0.5 * (i + j) + 1.0
-        if probability:
-            value = (average - 0.5) / m
-        elif m == 1:
-            value = 0.5
-        else:
-            value = (average - 1.0) / (m - 1)
-        for k in range(i, j + 1):
-            out_row[members[k]] = value
-        i = j + 1
+    average_ranks(row, members, m, out_row)
+    for k in range(m):
+        out_row[members[k]] = 0.5 if m == 1 else (out_row[members[k]] - 1.0) / (m - 1)
