@@ -318,20 +318,20 @@ def masked_pearson(x, member, y):
     if m < 2:
         return np.nan
     my, _ = masked_mean(x, member, y, True)
-    return pearson_about(x, y, mx, my, member, x, y)
+    return _pearson_about(x, y, mx, my, member)
 
 
 @njit(cache=True, fastmath=FAST)
-def pearson_about(a, b, ma, mb, member, x, y):
-    """Pearson correlation of a and b about the means (ma, mb), over the members where x and y
-    are finite (a, b are x, y themselves or their ranks); NaN when either side has no spread."""
+def _pearson_about(x, y, mx, my, member):
+    """Pearson correlation of x and y about the means (mx, my), over the members where both are
+    finite; NaN when either side has no spread."""
     sab = 0.0
     saa = 0.0
     sbb = 0.0
-    for i in range(a.shape[0]):
+    for i in range(x.shape[0]):
         ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
-        da = a[i] - ma if ok else 0.0
-        db = b[i] - mb if ok else 0.0
+        da = x[i] - mx if ok else 0.0
+        db = y[i] - my if ok else 0.0
         sab += da * db
         saa += da * da
         sbb += db * db
