@@ -31,7 +31,6 @@ How ``Evaluator.evaluate`` computes an expression:
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 
 import numpy as np
@@ -188,7 +187,7 @@ class _Run:
         return result
 
     def _compute(self, spec: OpSpec, node: Call) -> np.ndarray:
-        fused = spec.pasteurize and self.ev.universe is not None and _takes_member(spec)
+        fused = spec.pasteurize and self.ev.universe is not None and spec.takes_member
         args = [self._argument(spec, arg, tp, not fused) for arg, tp in zip(node.args, spec.args)]
         param_types = {param.name: param.type for param in spec.params}
         kwargs = {name: self._argument(spec, arg, param_types[name], not fused) for name, arg in node.kwargs}
@@ -224,20 +223,6 @@ class _Run:
             found = bool(spec and spec.pasteurize) or any(self._depends_on_universe(c) for c in node.children())
             self.universe_dependent[node] = found
         return found
-
-
-_TAKES_MEMBER: dict[object, bool] = {}
-
-
-def _takes_member(spec: OpSpec) -> bool:
-    """Whether the operator's function takes the universe as a keyword-only ``member`` (it then
-    masks while it reads, which spares the masked [T, N] copy of each Series argument)."""
-    found = _TAKES_MEMBER.get(spec.fn)
-    if found is None:
-        parameter = inspect.signature(spec.fn).parameters.get("member")
-        found = parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
-        _TAKES_MEMBER[spec.fn] = found
-    return found
 
 
 def _pasteurized(values: np.ndarray, universe: np.ndarray) -> np.ndarray:

@@ -23,6 +23,8 @@ Run ``python -m expressions.registry --markdown`` to print the operator referenc
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -95,6 +97,13 @@ class OpSpec:
     @property
     def arity(self) -> int:
         return len(self.args)
+
+    @functools.cached_property
+    def takes_member(self) -> bool:
+        """Whether ``fn`` takes the universe as a keyword-only ``member``: a pasteurizing
+        operator then masks while it reads, sparing a masked [T, N] copy of each argument."""
+        parameter = inspect.signature(self.fn).parameters.get("member")
+        return parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
 
     def signature(self) -> str:
         names = [type_name(t) for t in self.args]
