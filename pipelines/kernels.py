@@ -11,7 +11,8 @@ Sums over the instruments may be reassociated (``FAST``: numba's ``reassoc``/``n
 flags): a strict left-to-right sum is one dependent add per instrument, ~4 cycles each, and was
 most of the simulation's time; vectorised sums move the figures by ~1e-16 relative. NaN and
 infinity tests keep their IEEE meaning (``nnan``/``ninf`` only in loops over finite weights).
-The rank IC kernels are in ``pipelines.rank_ic``.
+The IC and the rank keys of each day's pairs are ``pipelines.day_pairs``; the rank IC kernels
+are in ``pipelines.rank_ic``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from pipelines.rank_ic import NOT_A_KEY, row_keys
+from pipelines.day_pairs import NOT_A_KEY, pair_figures
 
 FAST = {"reassoc", "nsz"}
 
@@ -224,7 +225,7 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
         position (w[d-1]) is not empty, 7 max |w[d-1]|.
         Column d = pnl day d (d >= 1); a NaN return with a position contributes 0.
     rank_keys, pairs, shift : int32 [T, N] or [0, N], int64 [T], index bits: when rank_keys has T
-        rows, the rank IC's ``rank_ic.row_keys`` of each pnl day and its pair count, built here
+        rows, the rank keys (``day_pairs.pair_figures``) of each pnl day and its pair count, built here
         while the day's rows are in cache (``rank_ic.rank_ic_from_keys`` finishes the rank IC).
     """
     t_len, n = alpha.shape
@@ -241,6 +242,7 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
     prev = np.zeros(n)
     cur = np.zeros(n)
     capped = np.empty(n, dtype=np.bool_)
+    no_keys = np.empty(0, dtype=np.int32)
     sums = np.empty(max(n_groups, 1))
     counts = np.empty(max(n_groups, 1), dtype=np.int64)
     figures[:, 0] = 0.0
@@ -263,10 +265,11 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
             figures[6, t + 1] = 1.0 if largest > 0.0 else 0.0
             figures[7, t + 1] = largest
             a = t - delay
-            figures[4, t + 1] = masked_pearson(alpha[a], member[t], returns[t + 1]) if a >= 0 else np.nan
-            figures[5, t + 1] = np.nan
-            if ranked and a >= 0:
-                pairs[t + 1] = row_keys(alpha_bits[a], alpha[a], member[t], returns[t + 1], shift, rank_keys[t + 1])
+            figures[4:6, t + 1] = np.nan
+            if a >= 0:
+                keys = rank_keys[t + 1] if ranked else no_keys
+                figures[4, t + 1], pairs[t + 1] = pair_figures(
+                    alpha_bits[a], alpha[a], member[t], returns[t + 1], shift, keys)
         prev, cur = cur, prev
 
 
@@ -299,44 +302,7 @@ def _position_figures(cur, prev, next_returns, out):
 
 
 @njit(cache=True, fastmath=FAST)
-def masked_mean(x, member, y, of_y):
-    """Mean of y (of_y) or x over the members where x and y are both finite; (mean, count)."""
-    total = 0.0
-    count = 0
-    for i in range(x.shape[0]):
-        ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
-        total += (y[i] if of_y else x[i]) if ok else 0.0
-        count += ok
-    return (total / count if count > 0 else np.nan), count
-
-
-@njit(cache=True, fastmath=FAST)
 def masked_pearson(x, member, y):
     """Pearson correlation of x and y over the members where both are finite; NaN when fewer
     than 2 such or either side is constant."""
-    mx, m = masked_mean(x, member, y, False)
-    if m < 2:
-        return np.nan
-    my, _ = masked_mean(x, member, y, True)
-    return _pearson_about(x, y, mx, my, member)
-
-
-@njit(cache=True, fastmath=FAST)
-def _pearson_about(x, y, mx, my, member):
-    """Pearson correlation of x and y about the means (mx, my), over the members where both are
-    finite; NaN when either side has no spread."""
-    sab = 0.0
-    saa = 0.0
-    sbb = 0.0
-    for i in range(x.shape[0]):
-        ok = member[i] & np.isfinite(x[i]) & np.isfinite(y[i])
-        da = x[i] - mx if ok else 0.0
-        db = y[i] - my if ok else 0.0
-        sab += da * db
-        saa += da * da
-        sbb += db * db
-    # sqrt each: saa * sbb can underflow to 0 for tiny alphas (numba raises on x / 0.0)
-    scale = np.sqrt(saa) * np.sqrt(sbb)
-    if not scale > 0.0:
-        return np.nan
-    return sab / scale
+    return pair_figures(x.view(np.int64), x, member, y, 0, np.empty(0, dtype=np.int32))[0]

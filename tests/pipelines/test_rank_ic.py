@@ -78,7 +78,7 @@ def test_return_order_lists_members_with_returns_in_order():
     assert counts.tolist() == [0, 2, 2]
     assert order[1, :2].tolist() == [2, 0]  # -0.1 then 0.3
     assert order[2, :2].tolist() == [2, 1]  # symbol 0 was not a member on day 1
-    np.testing.assert_array_equal(ranks[2], [np.nan, 2.0, 1.0])
+    np.testing.assert_array_equal(ranks[2], [0, 4, 2])  # twice the ranks; 0 off the day's pairs
     assert spread.tolist() == [0.0, 0.5, 0.5]  # ranks 1, 2 about 1.5
 
 
