@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from expressions.kernels.bitcast import MAGNITUDE, bits_float
 from pipelines.day_pairs import NOT_A_KEY, pair_figures
 
 FAST = {"reassoc", "nsz"}
@@ -155,13 +156,15 @@ def scale_row(values, total, out):
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "nnan", "ninf"})
 def _scale_finite(values, factor, out):
-    """out = values * factor, returning max |out| (finite inputs: the flags let the max vectorize)."""
-    largest = 0.0
+    """out = values * factor, returning max |out| (finite inputs), taken on the magnitudes' bit
+    patterns (``expressions.kernels.bitcast``: an int64 max vectorizes, a float max does not)."""
     for i in range(values.shape[0]):
-        w = values[i] * factor
-        out[i] = w
-        largest = max(largest, abs(w))
-    return largest
+        out[i] = values[i] * factor
+    bits = out.view(np.int64)
+    top = np.int64(0)
+    for i in range(values.shape[0]):
+        top = max(top, bits[i] & MAGNITUDE)
+    return bits_float(top)
 
 
 @njit(cache=True)
@@ -231,7 +234,6 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
     t_len, n = alpha.shape
     keep = weights_out.shape[0] == t_len
     ranked = rank_keys.shape[0] == t_len
-    alpha_bits = alpha.view(np.int64)
     if ranked:
         rank_keys[: min(1 + delay, t_len)] = NOT_A_KEY
         pairs[:] = 0
@@ -268,8 +270,7 @@ def simulate_days(alpha, member, returns, group, n_groups, delay, decay, truncat
             figures[4:6, t + 1] = np.nan
             if a >= 0:
                 keys = rank_keys[t + 1] if ranked else no_keys
-                figures[4, t + 1], pairs[t + 1] = pair_figures(
-                    alpha_bits[a], alpha[a], member[t], returns[t + 1], shift, keys)
+                figures[4, t + 1], pairs[t + 1] = pair_figures(alpha[a], member[t], returns[t + 1], shift, keys)
         prev, cur = cur, prev
 
 
@@ -305,4 +306,4 @@ def _position_figures(cur, prev, next_returns, out):
 def masked_pearson(x, member, y):
     """Pearson correlation of x and y over the members where both are finite; NaN when fewer
     than 2 such or either side is constant."""
-    return pair_figures(x.view(np.int64), x, member, y, 0, np.empty(0, dtype=np.int32))[0]
+    return pair_figures(x, member, y, 0, np.empty(0, dtype=np.int32))[0]

@@ -117,7 +117,7 @@ def rank_ic_by_day(
     shift = index_bits(n)
     keys = key_buffer(t_len, n)
     pairs = np.zeros(t_len, dtype=np.int64)
-    alpha_keys(alpha.view(np.int64), alpha, member, returns, 1 + delay, shift, keys, pairs)
+    alpha_keys(alpha, member, returns, 1 + delay, shift, keys, pairs)
     return rank_ic_from_keys(keys, pairs, alpha, returns, delay, order)
 
 
@@ -158,7 +158,7 @@ def _spread(ranks, columns, m):
 
 
 @njit(cache=True)
-def alpha_keys(alpha_bits, alpha, member, returns, lag, shift, keys, pairs):
+def alpha_keys(alpha, member, returns, lag, shift, keys, pairs):
     """keys[d] = the rank keys (``day_pairs.pair_figures``) of alpha[d - lag] over the pairs of
     pnl day d (NOT_A_KEY elsewhere); pairs[d] = their count."""
     for d in range(alpha.shape[0]):
@@ -166,7 +166,7 @@ def alpha_keys(alpha_bits, alpha, member, returns, lag, shift, keys, pairs):
             keys[d, :] = NOT_A_KEY
         else:
             a = d - lag
-            pairs[d] = pair_figures(alpha_bits[a], alpha[a], member[d - 1], returns[d], shift, keys[d])[1]
+            pairs[d] = pair_figures(alpha[a], member[d - 1], returns[d], shift, keys[d])[1]
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz"})

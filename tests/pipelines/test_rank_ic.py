@@ -118,7 +118,7 @@ def test_keys_with_little_or_no_room_for_the_value(shift):
     order = return_order(member, returns)
     keys = np.empty(alpha.shape, dtype=np.int32)
     pairs = np.zeros(alpha.shape[0], dtype=np.int64)
-    rank_ic.alpha_keys(alpha.view(np.int64), alpha, member, returns, 1, shift, keys, pairs)
+    rank_ic.alpha_keys(alpha, member, returns, 1, shift, keys, pairs)
     keys.sort(axis=1)
     got = np.full(alpha.shape[0], np.nan)
     rank_ic.rank_ic_rows(keys, pairs, alpha, returns, 1, shift, *order, got)
