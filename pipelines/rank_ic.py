@@ -4,7 +4,7 @@ For pnl day d the pairs are the members of day d-1 whose alpha[d-1-delay] and re
 both finite; ties get their average rank. Two sorts per day would dominate a simulation, so:
 
 1. The return side does not depend on the alpha: ``return_order`` sorts, once per panel and
-   universe (``ReturnOrderCache``), the members of day d-1 with a finite returns[d], and keeps
+   universe (``pipelines.identity_cache``), the members of day d-1 with a finite returns[d], and keeps
    twice their average ranks (small integers: a quarter of float64's memory traffic) and the
    ranks' spread. When every such member has a finite alpha (the common day) those are the
    pairs' return ranks; otherwise walking that order and skipping the instruments without one
@@ -23,7 +23,6 @@ both finite; ties get their average rank. Two sorts per day would dominate a sim
 from __future__ import annotations
 
 import threading
-import weakref
 
 import numpy as np
 from numba import njit
@@ -53,33 +52,6 @@ def return_order(member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, .
     counts[1:] = ok.sum(axis=1)
     _fill_ranks(returns, order, counts, ranks, spread)
     return order, counts, ranks, spread
-
-
-class ReturnOrderCache:
-    """``return_order`` per (member mask, returns) array pair, kept while both arrays live.
-
-    Panels keep their universe masks and returns, so a batch of candidates on one panel and
-    universe sorts the returns once. Thread-safe; at most ``max_entries`` pairs (oldest dropped).
-    """
-
-    def __init__(self, max_entries: int = 4):
-        self.max_entries = max_entries
-        self._entries: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, tuple]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, member: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, ...]:
-        key = (id(member), id(returns))
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and entry[0]() is member and entry[1]() is returns:
-                return entry[2]
-        value = return_order(member, returns)
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.pop(next(iter(self._entries)))
-            self._entries[key] = (weakref.ref(member), weakref.ref(returns), value)
-        weakref.finalize(member, self._entries.pop, key, None)  # a dropped panel frees its entry
-        return value
 
 
 _BUFFERS = threading.local()

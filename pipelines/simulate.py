@@ -19,24 +19,27 @@ Algorithm (``simulate``), for each day t (``pipelines.kernels.simulate_days`` do
    (IS), per calendar year of IS, and over days >= is_end (OS, only when asked). The IC uses
    the delayed alpha vector before decay (the expression's own signal) against the next-day return;
    the rank IC (``pipelines.rank_ic``) the same pairs, ranked (their sort keys built in the day
-   loop), with the return side sorted once per panel and universe (``ReturnOrderCache``).
+   loop), with the return side sorted once per panel and universe (``pipelines.identity_cache``,
+   which also keeps each panel's group codes and year boundaries).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 
 from expressions.kernels.sort_keys import index_bits
 from pipelines.errors import SettingsError
+from pipelines.identity_cache import IdentityCache
 from pipelines.kernels import simulate_days
 from pipelines.metrics import DailyFigures, Metrics, period_metrics, year_bounds
-from pipelines.rank_ic import ReturnOrderCache, key_buffer, rank_ic_from_keys
+from pipelines.rank_ic import key_buffer, rank_ic_from_keys, return_order
 from pipelines.settings import SimulationSettings, split_index
 
 _FIGURE_ROWS = 8
-_RETURN_ORDERS = ReturnOrderCache()
+_RETURN_ORDERS = IdentityCache(return_order)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +137,7 @@ def simulate(
     days = _daily_figures(figures, panel.dates[:stop], settings)
     first = _first_position_day(figures)
     os_start = max(first, is_end)  # IS days: first .. os_start
-    years = [(first + a, first + b) for a, b in year_bounds(days.dates[first:os_start])]
+    years = _years_between(panel.dates, first, os_start)
     periods = [(first, os_start), *years, *([(os_start, stop)] if include_os else [])]
     is_metrics, *rows = period_metrics(days, periods, settings.book)
     os_metrics = rows.pop() if include_os else None
@@ -162,14 +165,38 @@ def neutralization_groups(panel, neutralization: str) -> tuple[np.ndarray, int]:
     if name not in panel.groups:
         available = ", ".join(["NONE"] + sorted(k.upper() for k in panel.groups))
         raise SettingsError(f"neutralization {neutralization} needs panel group {name!r}; available: {available}")
-    raw = np.asarray(panel.groups[name]).astype(np.int64)
-    if raw.shape != (panel.N,):
-        raise SettingsError(f"group {name!r} has shape {raw.shape}, expected ({panel.N},)")
-    codes = np.full(panel.N, -1, dtype=np.int64)
+    groups = panel.groups[name]
+    if np.shape(groups) != (panel.N,):
+        raise SettingsError(f"group {name!r} has shape {np.shape(groups)}, expected ({panel.N},)")
+    return _GROUP_CODES.get(groups) if isinstance(groups, np.ndarray) else _group_codes(groups)
+
+
+def _group_codes(groups) -> tuple[np.ndarray, int]:
+    raw = np.asarray(groups).astype(np.int64)
+    codes = np.full(len(raw), -1, dtype=np.int64)
     present = raw >= 0
     labels, inverse = np.unique(raw[present], return_inverse=True)
     codes[present] = inverse
     return codes, len(labels)
+
+
+_GROUP_CODES = IdentityCache(_group_codes)
+
+
+def _year_starts(dates: np.ndarray) -> np.ndarray:
+    """Indices where a calendar year begins, from 1 (dates increasing)."""
+    return np.asarray([a for a, _b in year_bounds(dates)][1:], dtype=np.int64)
+
+
+_YEAR_STARTS = IdentityCache(_year_starts)
+
+
+def _years_between(dates: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
+    """(start, stop) of each calendar year's run of the days start..stop, oldest first."""
+    starts = _YEAR_STARTS.get(dates)
+    inner = starts[(starts > start) & (starts < stop)].tolist()
+    edges = [start, *inner, stop]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _daily_figures(figures: np.ndarray, dates: np.ndarray, settings: SimulationSettings) -> DailyFigures:

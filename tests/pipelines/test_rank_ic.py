@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipelines import rank_ic
-from pipelines.rank_ic import ReturnOrderCache, index_bits, rank_ic_by_day, return_order
+from pipelines.rank_ic import index_bits, rank_ic_by_day, return_order
 
 
 def reference_rank_ic(alpha, member, returns, delay):
@@ -80,21 +80,6 @@ def test_return_order_lists_members_with_returns_in_order():
     assert order[2, :2].tolist() == [2, 1]  # symbol 0 was not a member on day 1
     np.testing.assert_array_equal(ranks[2], [0, 4, 2])  # twice the ranks; 0 off the day's pairs
     assert spread.tolist() == [0.0, 0.5, 0.5]  # ranks 1, 2 about 1.5
-
-
-def test_cache_keeps_one_entry_per_array_pair():
-    _alpha, member, returns = nasty_panel(10, 5, seed=1)
-    cache = ReturnOrderCache(max_entries=2)
-    first = cache.get(member, returns)
-    assert cache.get(member, returns) is first
-    other = member.copy()
-    assert cache.get(other, returns) is not first
-    kept = [member.copy(), member.copy()]
-    for copy in kept:
-        cache.get(copy, returns)
-    assert len(cache._entries) == 2
-    del kept[0]
-    assert len(cache._entries) == 1  # a mask that is gone frees its entry
 
 
 def test_index_bits_cover_every_column():
