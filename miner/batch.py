@@ -5,8 +5,10 @@
 3. Skip what the store has already simulated (same alpha, settings and parameters): its stored
    score is reused, it is never simulated twice.
 4. Simulate the rest in-sample with the executor (``pipelines.executors``).
-5. Sign awareness: an alpha with negative Sharpe is simulated negated and scored as such
-   (Sharpe -2 is Sharpe +2 after negation); both results are stored.
+5. Sign awareness: an alpha with negative Sharpe is scored negated (Sharpe -2 is Sharpe +2
+   after negation); both results are stored. The worker derives the negated result from the
+   first simulation (``Candidate.negate_losing``); only pipelines that are not odd in the alpha
+   (``post.transform = rank``) are simulated again.
 6. Score (``miner.scoring``), record every result in one transaction (``state``), reward the
    bandit arm of each result, update the hall of fame.
 """
@@ -24,7 +26,7 @@ import structlog
 from expressions import canonical, expr_hash, parse
 from miner.hall_of_fame import Entry
 from miner.scoring import ERROR_SCORE, ScoreInputs
-from pipelines.candidates import Candidate, CandidateResult
+from pipelines.candidates import Candidate, CandidateResult, negated_candidate
 from pipelines.settings import SimulationSettings
 
 log = structlog.get_logger(__name__)
@@ -70,10 +72,7 @@ def simulation_key(candidate: Candidate) -> tuple[str, str, str]:
 
 def negate(expression: str) -> str:
     """Canonical text of the negated expression (a leading negation is removed, not doubled)."""
-    node = parse(expression)
-    if type(node).__name__ == "Call" and node.op == "reverse" and len(node.args) == 1:
-        return canonical(node.args[0])
-    return canonical(parse(f"-({expression})"))
+    return negated_candidate(Candidate(expression)).expression
 
 
 def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callable[[int], None] | None = None) -> list[Outcome]:
@@ -87,7 +86,7 @@ def evaluate_proposals(ctx: Any, proposals: Sequence[Proposal], progress: Callab
             ctx.recent_failures.append({"expression": proposal.expression, "error": error})
             continue
         settings, arm = _settings_for(ctx, proposal, index)
-        pending.append((index, Candidate(text, settings, dict(proposal.params)), arm))
+        pending.append((index, Candidate(text, settings, dict(proposal.params), negate_losing=True), arm))
     keys = [simulation_key(c) for _, c, _ in pending]
     known = ctx.store.lookup_simulations(keys)
     to_run = []
@@ -132,15 +131,20 @@ def _settings_for(ctx: Any, proposal: Proposal, index: int) -> tuple[SimulationS
 
 
 def _negate_losers(ctx: Any, to_run: list, results: list[CandidateResult]) -> dict[int, CandidateResult]:
-    losers = [
-        (index, dataclasses.replace(candidate, expression=negate(candidate.expression)))
-        for (index, candidate, _), result in zip(to_run, results)
-        if result.status == "ok" and (result.is_metrics or {}).get("sharpe", 0.0) < 0
-    ]
-    if not losers:
-        return {}
-    flipped = ctx.executor.evaluate_batch([c for _, c in losers])
-    return {index: result for (index, _), result in zip(losers, flipped)}
+    """The negated result of each negative-Sharpe candidate, by proposal index: derived by the
+    worker where it could, simulated now where it could not."""
+    flipped, to_simulate = {}, []
+    for (index, candidate, _), result in zip(to_run, results):
+        if result.status != "ok" or (result.is_metrics or {}).get("sharpe", 0.0) >= 0:
+            continue
+        if result.negated is not None:
+            flipped[index] = result.negated
+        else:
+            to_simulate.append((index, negated_candidate(candidate)))
+    if to_simulate:
+        simulated = ctx.executor.evaluate_batch([c for _, c in to_simulate])
+        flipped.update((index, result) for (index, _), result in zip(to_simulate, simulated))
+    return flipped
 
 
 def _score(ctx: Any, result: CandidateResult, size: int, hall_of_fame_pnls: list[np.ndarray]) -> float:

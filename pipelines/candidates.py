@@ -27,7 +27,7 @@ import structlog
 from expressions.errors import ExpressionError
 from pipelines.errors import PipelineError
 from pipelines.panel import Panel
-from pipelines.params import apply_params
+from pipelines.params import apply_params, is_odd
 from pipelines.settings import SimulationSettings, split_index
 
 log = structlog.get_logger()
@@ -38,13 +38,16 @@ class Candidate:
     """One thing to simulate: an expression, its settings and pipeline parameters.
 
     ``params`` maps dotted paths to values (see ``pipelines.params``); ``alpha_id`` is the
-    caller's identifier (a database row id), carried through untouched.
+    caller's identifier (a database row id), carried through untouched. ``negate_losing``: when
+    the in-sample Sharpe is negative, also return the result of ``negated_candidate`` where it
+    follows exactly from this one (``CandidateResult.negated``), instead of simulating it again.
     """
 
     expression: str
     settings: SimulationSettings = dataclasses.field(default_factory=SimulationSettings)
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     alpha_id: int | None = None
+    negate_losing: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +55,8 @@ class CandidateResult:
     """The outcome of one candidate: figures when ``status == "ok"``, a message when "error".
 
     ``canonical`` / ``expr_hash`` name the expression actually simulated (after params);
-    they are empty when it did not parse. Metrics are ``Metrics.to_dict()`` dicts.
+    they are empty when it did not parse. Metrics are ``Metrics.to_dict()`` dicts. ``negated``:
+    the result of ``negated_candidate(candidate)`` when asked for and derived (see ``Candidate``).
     """
 
     candidate: Candidate
@@ -65,6 +69,7 @@ class CandidateResult:
     daily_pnl: np.ndarray | None
     years: list[dict[str, Any]]
     duration_s: float
+    negated: CandidateResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -116,8 +121,43 @@ def run_candidate(candidate: Candidate, panel: Panel, cache: Any = None, *, incl
         node, names = _parse(text, view)
         alpha = alpha_values(node, view, settings, cache)
         result = _simulate(alpha, view, settings, is_end, include_os)
+        twin = _negated_result(candidate, result, view) if _wants_negation(candidate, result) else None
     except Exception as error:  # noqa: BLE001 - a bad candidate must never crash its batch
         return _error_result(candidate, error, names, time.perf_counter() - started)
+    return _ok_result(candidate, names, result, time.perf_counter() - started, twin)
+
+
+def negated_candidate(candidate: Candidate) -> Candidate:
+    """The candidate of -(expression), same settings and params (a leading negation is removed,
+    not doubled)."""
+    from expressions import Call, canonical, parse
+
+    node = parse(candidate.expression)
+    if isinstance(node, Call) and node.op == "reverse" and len(node.args) == 1:
+        text = canonical(node.args[0])
+    else:
+        text = canonical(parse(f"-({candidate.expression})"))
+    return dataclasses.replace(candidate, expression=text, negate_losing=False)
+
+
+def _wants_negation(candidate: Candidate, result: Any) -> bool:
+    return candidate.negate_losing and result.is_metrics.sharpe < 0 and is_odd(candidate.params)
+
+
+def _negated_result(candidate: Candidate, result: Any, view: Panel) -> CandidateResult:
+    """``run_candidate(negated_candidate(candidate))`` from this candidate's simulation: the
+    pipeline is odd (``params.is_odd``), so it simulates -alpha exactly (``simulate.negated``)."""
+    from pipelines.simulate import negated
+
+    started = time.perf_counter()
+    twin = negated_candidate(candidate)
+    text, _settings = apply_params(twin.expression, twin.settings, twin.params)
+    _node, names = _parse(text, view)
+    return _ok_result(twin, names, negated(result), time.perf_counter() - started)
+
+
+def _ok_result(candidate: Candidate, names: tuple[str, str], result: Any, duration: float,
+               negated: CandidateResult | None = None) -> CandidateResult:
     return CandidateResult(
         candidate=candidate,
         status="ok",
@@ -128,7 +168,8 @@ def run_candidate(candidate: Candidate, panel: Panel, cache: Any = None, *, incl
         os_metrics=result.os_metrics.to_dict() if result.os_metrics is not None else None,
         daily_pnl=np.asarray(result.daily_pnl, dtype=np.float64),
         years=[row.to_dict() for row in result.years],
-        duration_s=time.perf_counter() - started,
+        duration_s=duration,
+        negated=negated,
     )
 
 

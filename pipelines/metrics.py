@@ -49,6 +49,12 @@ class DailyFigures:
         """The figures of the chosen days only."""
         return DailyFigures(**{f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)})
 
+    def negated(self) -> DailyFigures:
+        """The figures of the opposite positions: pnl and both ICs change sign, long and short
+        counts swap, trades and costs stay."""
+        return dataclasses.replace(self, pnl=-self.pnl, long_count=self.short_count, short_count=self.long_count,
+                                   ic=-self.ic, rank_ic=-self.rank_ic)
+
 
 @dataclasses.dataclass(frozen=True)
 class Metrics:

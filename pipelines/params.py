@@ -34,6 +34,7 @@ POST_TRANSFORMS: dict[str, str] = {
     "winsorize": "winsorize({x}, std=4)",
 }
 POST_KEYS = ("post.transform", "post.flip")
+ODD_TRANSFORMS = frozenset({"none", "zscore", "winsorize"})  # T(-x) = -T(x): rank(-x) is 1 - rank(x)
 
 
 class ParamsError(PipelineError, ValueError):
@@ -65,6 +66,12 @@ def apply_params(expression: str, settings: Any, params: Mapping[str, Any]) -> t
     if overrides:
         settings = _replace_settings(settings, overrides)
     return _post_process(expression, params), settings
+
+
+def is_odd(params: Mapping[str, Any]) -> bool:
+    """Whether the pipeline turns -x into exactly the negation of what it makes of x (every
+    setting does; of the post transforms, all but rank)."""
+    return params.get("post.transform", "none") in ODD_TRANSFORMS
 
 
 def _settings_overrides(settings: Any, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,8 @@ class SimulationResult:
     is_end : first out-of-sample date index.
     weights : float64 [T', N] weights (fractions of the book) when asked for, else None.
     os_daily_pnl, os_dates : the same for the out-of-sample days (None unless include_os).
+    days : the figures of every simulated pnl day (from 0); periods : (start, stop) of the
+        in-sample days, each year, then the out-of-sample days when included (``negated``).
     """
 
     settings: SimulationSettings
@@ -71,6 +73,8 @@ class SimulationResult:
     weights: np.ndarray | None = None
     os_daily_pnl: np.ndarray | None = None
     os_dates: np.ndarray | None = None
+    days: DailyFigures | None = None
+    periods: tuple[tuple[int, int], ...] = ()
 
 
 def simulate(
@@ -138,10 +142,32 @@ def simulate(
     first = _first_position_day(figures)
     os_start = max(first, is_end)  # IS days: first .. os_start
     years = _years_between(panel.dates, first, os_start)
-    periods = [(first, os_start), *years, *([(os_start, stop)] if include_os else [])]
-    is_metrics, *rows = period_metrics(days, periods, settings.book)
+    periods = ((first, os_start), *years, *([(os_start, stop)] if include_os else []))
+    max_weight = float(np.max(figures[7, first:is_end], initial=0.0))
+    return _result(settings, days, periods, include_os, is_end, max_weight, weights if keep_weights else None)
+
+
+def negated(result: SimulationResult) -> SimulationResult:
+    """The simulation of -alpha, derived from that of alpha without simulating again.
+
+    Every step of a day is odd in the alpha (decay, neutralization, scaling, truncation: IEEE
+    rounding is symmetric, so exactly), as are the IC and the rank IC: the weights, PnL and both
+    ICs change sign, long and short counts swap, trades and costs stay; the figures are then
+    computed from those days like any simulation's (the drawdown of -pnl is its own).
+    """
+    if result.days is None:
+        raise SettingsError("this simulation result keeps no daily figures to negate")
+    weights = -result.weights if result.weights is not None else None
+    return _result(result.settings, result.days.negated(), result.periods, result.os_metrics is not None,
+                   result.is_end, result.max_weight, weights)
+
+
+def _result(settings, days, periods, include_os, is_end, max_weight, weights) -> SimulationResult:
+    """The SimulationResult of simulated days: figures of each period, the in-sample PnL series."""
+    is_metrics, *rows = period_metrics(days, list(periods), settings.book)
     os_metrics = rows.pop() if include_os else None
-    os_days = days.select(slice(os_start, stop)) if include_os else None
+    first, os_start = periods[0]
+    os_days = days.select(slice(os_start, len(days))) if include_os else None
     return SimulationResult(
         settings=settings,
         is_metrics=is_metrics,
@@ -149,11 +175,13 @@ def simulate(
         years=rows,
         daily_pnl=days.pnl[first:os_start],
         dates=days.dates[first:os_start],
-        max_weight=float(np.max(figures[7, first:is_end], initial=0.0)),
+        max_weight=max_weight,
         is_end=is_end,
-        weights=weights if keep_weights else None,
+        weights=weights,
         os_daily_pnl=os_days.pnl if os_days is not None else None,
         os_dates=os_days.dates if os_days is not None else None,
+        days=days,
+        periods=periods,
     )
 
 

@@ -46,6 +46,23 @@ def test_negative_alphas_are_stored_negated_with_mirrored_figures(small_config):
         assert twin["metrics"]["sharpe"] == pytest.approx(-loser["metrics"]["sharpe"], rel=1e-6)
 
 
+def test_losers_are_negated_by_the_worker_unless_their_pipeline_is_not_odd(small_config):
+    from miner.batch import Proposal, evaluate_proposals
+
+    with mining_session(small_config, mode="once", llm=False) as ctx:
+        batches = []
+        evaluate_batch = ctx.executor.evaluate_batch
+        ctx.executor.evaluate_batch = lambda cands, **kw: batches.append(cands) or evaluate_batch(cands, **kw)
+        proposals = [Proposal(text, params, "user", 0) for text in ("ts_delta(close, 5)", "-ts_delta(close, 5)")
+                     for params in ({}, {"post.transform": "zscore"}, {"post.transform": "rank"})]
+        outcomes = evaluate_proposals(ctx, proposals)
+    negated = [o for o in outcomes if o.negated]
+    assert negated and all(o.metrics["sharpe"] > 0 for o in negated)
+    resimulated = batches[1] if len(batches) > 1 else []
+    assert all(c.params.get("post.transform") == "rank" for c in resimulated)  # the others came derived
+    assert len(batches[0]) == len(proposals) and len(resimulated) < len(negated)
+
+
 def test_the_store_answers_duplicates_instead_of_simulating_again(small_config):
     run_once(small_config)
     store = Store(small_config.db)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from expressions import Evaluator, ResultCache, canonical, expr_hash, parse
-from pipelines.candidates import Candidate, CandidateResult, run_candidate
+from pipelines.candidates import Candidate, CandidateResult, negated_candidate, run_candidate
 from pipelines.panel import Panel
 from pipelines.settings import SimulationSettings, split_index
 from pipelines.simulate import simulate
@@ -105,3 +105,41 @@ def test_candidates_and_results_pickle(panel):
     assert isinstance(back, CandidateResult) and back.candidate == candidate
     assert back.is_metrics == result.is_metrics
     np.testing.assert_array_equal(back.daily_pnl, result.daily_pnl)
+
+
+LOSING = "rank(ts_delta(close, 3))"  # the planted alpha is its negation
+
+
+@pytest.mark.parametrize(("expression", "params"), [
+    (LOSING, {}), (LOSING, {"post.transform": "zscore"}), (LOSING, {"post.transform": "winsorize"}),
+    (EXPRESSION, {"post.flip": True}), (LOSING, {"settings.neutralization": "NONE", "settings.decay": 3}),
+])
+def test_a_losing_candidate_brings_its_negation_as_if_simulated(panel, expression, params):
+    candidate = Candidate(expression, SimulationSettings(universe="TOP30"), params, negate_losing=True)
+    result = run_candidate(candidate, panel, ResultCache(10**8))
+    assert result.is_metrics["sharpe"] < 0
+    twin = result.negated
+    expected = run_candidate(negated_candidate(candidate), panel, ResultCache(10**8))
+    assert twin.candidate == expected.candidate
+    assert (twin.canonical, twin.expr_hash, twin.status) == (expected.canonical, expected.expr_hash, "ok")
+    for name, value in expected.is_metrics.items():
+        close = pytest.approx(value, rel=1e-12, abs=1e-12) if isinstance(value, float) else value
+        assert twin.is_metrics[name] == close, name
+    np.testing.assert_allclose(twin.daily_pnl, expected.daily_pnl, rtol=1e-12, atol=1e-9)
+    assert len(twin.years) == len(expected.years) and twin.negated is None
+    assert pickle.loads(pickle.dumps(result)).negated.is_metrics == twin.is_metrics  # crosses process pools
+
+
+def test_no_negation_unless_asked_losing_and_odd(panel):
+    settings = SimulationSettings(universe="TOP30")
+    assert run_candidate(Candidate(LOSING, settings), panel).negated is None  # not asked
+    winning = Candidate(EXPRESSION, settings, negate_losing=True)
+    assert run_candidate(winning, panel).negated is None
+    ranked = Candidate("ts_delta(close, 3)", settings, {"post.transform": "rank"}, negate_losing=True)
+    result = run_candidate(ranked, panel)
+    assert result.is_metrics["sharpe"] < 0 and result.negated is None  # rank(-x) is not -rank(x)
+
+
+def test_negated_candidate_removes_a_leading_negation():
+    assert negated_candidate(Candidate("-(close)")).expression == "close"
+    assert negated_candidate(Candidate("close - open")).expression == canonical(parse("-(close - open)"))

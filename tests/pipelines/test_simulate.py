@@ -13,7 +13,7 @@ from pipelines.errors import SettingsError
 from pipelines.kernels import decay_row, masked_pearson, neutralize_row, truncate_row
 from pipelines.panel import Panel
 from pipelines.settings import SimulationSettings, split_index
-from pipelines.simulate import simulate
+from pipelines.simulate import negated, simulate
 
 BOOK = 20e6
 
@@ -299,3 +299,43 @@ def test_masked_pearson_of_tiny_values_is_a_correlation_not_an_error():
     member = np.ones(50, dtype=bool)
     expected = np.corrcoef(x * 1e150, y * 1e150)[0, 1]
     np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-10)
+
+
+# ---------------------------------------------------------------- the negated alpha without simulating it
+
+
+@pytest.mark.parametrize(
+    ("delay", "decay", "neutralization", "truncation", "universe", "cost_bps"),
+    [
+        (1, 0, "NONE", 0.0, "ALL", 0.0),
+        (0, 3, "SECTOR", 0.08, "TOP12", 5.0),
+        (1, 5, "MARKET", 0.15, "TOP90", 0.0),
+        (1, 2, "SECTOR", 0.05, "ALL", 2.0),  # infeasible cap on small days
+    ],
+)
+def test_negated_equals_simulating_the_negated_alpha(delay, decay, neutralization, truncation, universe, cost_bps):
+    panel, alpha = random_panel(300, 100, seed=decay + 7)
+    settings = SimulationSettings(universe=universe, delay=delay, decay=decay, neutralization=neutralization,
+                                  truncation=truncation, cost_bps=cost_bps)
+    result = simulate(alpha, panel, settings, is_end=240, include_os=True, keep_weights=True)
+    derived, direct = negated(result), simulate(-alpha, panel, settings, is_end=240, include_os=True, keep_weights=True)
+    assert direct.is_metrics.sharpe == pytest.approx(-result.is_metrics.sharpe, rel=1e-12)
+    for got, expected in [(derived.is_metrics, direct.is_metrics), (derived.os_metrics, direct.os_metrics),
+                          *zip(derived.years, direct.years, strict=True)]:
+        for name, value in dataclasses.asdict(expected).items():
+            if isinstance(value, float):
+                np.testing.assert_allclose(getattr(got, name), value, rtol=1e-12, atol=1e-12, err_msg=name)
+            else:
+                assert getattr(got, name) == value, name
+    np.testing.assert_array_equal(derived.weights, direct.weights)
+    np.testing.assert_allclose(derived.daily_pnl, direct.daily_pnl, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(derived.os_daily_pnl, direct.os_daily_pnl, rtol=1e-12, atol=1e-9)
+    assert derived.max_weight == direct.max_weight
+    assert derived.is_metrics.long_count == result.is_metrics.short_count
+
+
+def test_negating_a_result_without_daily_figures_is_an_error():
+    panel, alpha = random_panel(40, 8, seed=1)
+    result = dataclasses.replace(simulate(alpha, panel, SimulationSettings(universe="ALL")), days=None)
+    with pytest.raises(SettingsError, match="no daily figures"):
+        negated(result)
