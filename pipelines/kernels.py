@@ -40,10 +40,15 @@ def decay_row(alpha, row, decay, out, den):
     if decay <= 1:
         out[:] = alpha[row]
         return
-    # One 1-D pass per row (contiguous, vectorized): measured ~10x a 2-D loop with a run-time decay.
-    _set_weighted(alpha[row], float(decay), out, den)
+    # 1-D passes over two rows at a time (contiguous, vectorized): measured ~10x a 2-D loop with
+    # a run-time decay, and pairs of rows halve the running sums' loads and stores.
     rows = min(decay, row + 1)
-    for k in range(1, rows):
+    _set_weighted(alpha[row], float(decay), out, den)
+    k = 1
+    while k + 1 < rows:
+        _add_two_weighted(alpha[row - k], float(decay - k), alpha[row - k - 1], float(decay - k - 1), out, den)
+        k += 2
+    if k < rows:
         _add_weighted(alpha[row - k], float(decay - k), out, den)
     full = 0.5 * rows * (2 * decay - rows + 1)  # the weights of every row present
     if _count_below(den, full) == 0:
@@ -76,6 +81,16 @@ def _count_below(values, limit):
 def _multiply(values, factor):
     for i in range(values.shape[0]):
         values[i] *= factor
+
+
+@njit(cache=True, fastmath=FAST)
+def _add_two_weighted(first, first_weight, second, second_weight, num, den):
+    """``_add_weighted`` of two rows in one pass."""
+    for i in range(first.shape[0]):
+        a = first[i]
+        b = second[i]
+        num[i] += (first_weight * a if a == a else 0.0) + (second_weight * b if b == b else 0.0)
+        den[i] += (first_weight if a == a else 0.0) + (second_weight if b == b else 0.0)
 
 
 @njit(cache=True, fastmath=FAST)
