@@ -309,69 +309,107 @@ def ts_weighted_mean_2d(x, window, min_count, kind, factor):
 def _full_weighted_mean(x, window, kind, factor):
     """Linear (kind 0) or exponential (kind 1) weighted mean, NaN unless all values are present.
 
-    At offset i of a block, with P0 = sum(v) (kind 1: ``P0 = factor * P0 + v``) and
-    P1 = sum(offset * v) over the prefix, and Q0 = sum(v) (kind 1: sum of
-    ``factor**(window - 1 - q) * v``), Q1 = sum(q * v) over the suffix from i + 1: linear is
-    ``(window - i) * P0 + P1 + Q1 - i * Q0``, exponential ``P0 + factor**(i + 1) * Q0``. The
-    backward pass keeps Q0, Q1 per column and stores only the suffix's share of each offset
-    (``tail``: one table read per value instead of two). Per-row coefficients keep the column
-    loop branch-free; NaNs propagate (BRAIN's full windows).
+    Two-block, unnormalised sums. At offset i of a block the prefix's share is
+    ``(window - i) * P0 + P1`` with P0 = sum(v), P1 = sum(offset * v) (kind 1: ``P0 = factor *
+    P0 + v``); the previous block's suffix from i + 1 adds ``T(i) = sum((q - i) * v)`` (kind 1:
+    ``factor**(i + 1) * sum(factor**(window - 1 - q) * v)``), built backward by ``T(i - 1) =
+    T(i) + sum(v[i:])``: one state row, one table row stored per row (stores bound these loops).
+    No subtraction anywhere, so nothing outlives its window. NaNs propagate (BRAIN).
     """
     t_len, n = x.shape
     out = np.empty((t_len, n))
-    tail = np.zeros((_suffix_rows(window, t_len), n))  # tail[i + 1]: the suffix's share at offset i
-    p0, p1 = np.empty(n), np.empty(n)
-    q0, q1 = np.empty(n), np.empty(n)
-    linear = kind == 0
-    days = np.arange(window).astype(np.float64)
-    total = (days + 1.0).sum() if linear else (factor**days).sum()
-    keep = 1.0 if linear else factor
+    half = _suffix_rows(window, t_len) // 2 + 1
+    # Table row r (the suffix's share at offset r - 1) is even[r // 2] or odd[r // 2]: the backward
+    # pass reads row r + 1 while it writes row r, which LLVM vectorizes only across two arrays.
+    even, odd, state = _aligned_zeros(half, n), _aligned_zeros(half, n), _aligned_zeros(2, n)
+    powers = factor ** np.arange(window + 1.0)
+    scale = 2.0 / (window * (window + 1.0)) if kind == 0 else 1.0 / powers[:window].sum()
     for b0 in range(0, t_len, window):
         b1 = min(t_len, b0 + window)
-        p0[:] = 0.0
-        p1[:] = 0.0
-        for t in range(b0, b1):
-            i = t - b0
-            c0 = (window - i) / total if linear else 1.0 / total
-            c1 = 1.0 / total if linear else 0.0
-            _prefix_row(x[t], i, keep, c0, c1, p0, p1, tail[i + 1], out[t])
-        if b1 - b0 == window:
-            q0[:] = 0.0
-            q1[:] = 0.0
-            for t in range(b1 - 1, b0, -1):
-                q = t - b0
-                # the share at offset i = q - 1: (Q1 - i * Q0) / total, or factor**q * Q0 / total
-                e1 = 1.0 / total if linear else 0.0
-                e0 = -(q - 1.0) / total if linear else factor**q / total
-                w = 1.0 if linear else factor ** (window - 1 - q)
-                _suffix_row(x[t], q, w, e0, e1, q0, q1, tail[q])
+        if kind == 0:
+            _linear_prefix(x, b0, b1, window, scale, state, even, odd, out)
+        else:
+            _exp_prefix(x, b0, b1, factor, scale, state[0], even, odd, out)
+        if b1 - b0 == window and kind == 0:
+            _linear_suffix(x, b0, window, state[0], even, odd)
+        elif b1 - b0 == window:
+            _exp_suffix(x, b0, window, powers, state[0], even, odd)
     out[: window - 1] = np.nan
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _prefix_row(x, i, keep, c0, c1, p0, p1, tail, out):
-    """One forward row of _full_weighted_mean (1-D rows: LLVM vectorizes them, the 2-D loop
-    it did not)."""
-    for j in range(x.shape[0]):
-        v = x[j]
-        a = keep * p0[j] + v
-        b = p1[j] + i * v
-        p0[j] = a
-        p1[j] = b
-        out[j] = c0 * a + c1 * b + tail[j]
+def _aligned_zeros(rows, n):
+    """[rows, n rounded up to 8] zeros, rows on 64-byte lines (split vector stores cost ~30%)."""
+    width = (n + 7) // 8 * 8
+    buf = np.zeros(rows * width + 8)
+    lead = (-buf.ctypes.data) % 64 // 8
+    return buf[lead : lead + rows * width].reshape(rows, width)
 
 
 @njit(cache=True, error_model="numpy")
-def _suffix_row(x, q, w, e0, e1, q0, q1, tail):
-    """One backward row of _full_weighted_mean: Q0 += w * v, Q1 += q * v, tail = e1 * Q1 + e0 * Q0."""
+def _linear_prefix(x, b0, b1, window, scale, state, even, odd, out):
+    """Forward rows of a block, linear: P0 += v, P1 += i * v, out = (prefix + T(i)) * scale."""
+    p0, p1 = state[0], state[1]
+    p0[:] = 0.0
+    p1[:] = 0.0
+    for t in range(b0, b1):
+        i = t - b0
+        c0, c1 = float(window - i), float(i)
+        xs, os, tail = x[t], out[t], even[(i + 1) // 2] if i % 2 == 1 else odd[i // 2]
+        for j in range(xs.shape[0]):
+            v = xs[j]
+            a = p0[j] + v
+            b = p1[j] + c1 * v
+            p0[j] = a
+            p1[j] = b
+            os[j] = (c0 * a + b + tail[j]) * scale
+
+
+@njit(cache=True, error_model="numpy")
+def _exp_prefix(x, b0, b1, factor, scale, p0, even, odd, out):
+    """Forward rows of a block, exponential: P0 = factor * P0 + v, out = (P0 + T(i)) * scale."""
+    p0[:] = 0.0
+    for t in range(b0, b1):
+        i = t - b0
+        xs, os, tail = x[t], out[t], even[(i + 1) // 2] if i % 2 == 1 else odd[i // 2]
+        for j in range(xs.shape[0]):
+            a = factor * p0[j] + xs[j]
+            p0[j] = a
+            os[j] = (a + tail[j]) * scale
+
+
+@njit(cache=True, error_model="numpy")
+def _linear_suffix(x, b0, window, q0, even, odd):
+    """Backward rows of a full block, linear: table rows window - 1 .. 1 (row window stays 0)."""
+    q0[:] = 0.0
+    for q in range(window - 1, 0, -1):
+        if q % 2 == 0:
+            _chained_row(x[b0 + q], q0, odd[q // 2], even[q // 2])
+        else:
+            _chained_row(x[b0 + q], q0, even[(q + 1) // 2], odd[q // 2])
+
+
+@njit(cache=True, error_model="numpy")
+def _chained_row(x, q0, prev, tail):
+    """Q0 += v; T(q - 1) = T(q) + Q0 (``prev`` holds T(q))."""
     for j in range(x.shape[0]):
-        v = x[j]
-        a = q0[j] + w * v
-        b = q1[j] + q * v
+        a = q0[j] + x[j]
         q0[j] = a
-        q1[j] = b
-        tail[j] = e1 * b + e0 * a
+        tail[j] = prev[j] + a
+
+
+@njit(cache=True, error_model="numpy")
+def _exp_suffix(x, b0, window, powers, q0, even, odd):
+    """Backward rows of a full block, exponential: Q0 += factor**(window - 1 - q) * v, T = factor**q * Q0."""
+    q0[:] = 0.0
+    for q in range(window - 1, 0, -1):
+        w, to = powers[window - 1 - q], powers[q]
+        xs, tail = x[b0 + q], even[q // 2] if q % 2 == 0 else odd[q // 2]
+        for j in range(xs.shape[0]):
+            a = q0[j] + w * xs[j]
+            q0[j] = a
+            tail[j] = to * a
 
 
 @njit(cache=True, error_model="numpy")

@@ -314,3 +314,39 @@ def _days_since_min(x, window):
             if not np.isnan(win).all():
                 out[t, j] = float(np.nanargmin(win))  # first hit = newest on ties
     return out
+
+
+def _decay_twin(x, window, factor=None):
+    """Full-window weighted mean, written out: linear weights window..1 (today first) or factor**k."""
+    ages = np.arange(window)
+    weights = window - ages if factor is None else factor ** ages.astype(float)
+    out = np.full(x.shape, np.nan)
+    for t in range(window - 1, x.shape[0]):
+        out[t] = weights @ x[t - ages] / weights.sum()  # a NaN anywhere in the window gives NaN
+    return out
+
+
+@pytest.mark.parametrize("shape", [(61, 37), (23, 1), (40, 8)])
+def test_decay_kernels_match_the_twin_for_every_window(shape):
+    """Both kinds of the two-block path (even/odd table rows, blocks cut at any window, widths
+    that fill a vector, leave a remainder or are smaller than one) against the written-out sum."""
+    x = make_panel(5, *shape) if shape[1] >= 3 else np.round(np.random.default_rng(5).normal(size=shape), 1)
+    x[np.random.default_rng(6).random(shape) < 0.03] = np.nan
+    for window in (*range(1, 14), 20, shape[0] - 1, shape[0], shape[0] + 3):
+        for factor in (None, 1.0, 0.7, 0.05):
+            kind = 0 if factor is None else 1
+            got = ts_kernels.ts_weighted_mean_2d(x, window, window, kind, 1.0 if factor is None else factor)
+            np.testing.assert_allclose(got, _decay_twin(x, window, factor), rtol=1e-12, atol=1e-15,
+                                       err_msg=f"kind={kind} factor={factor} window={window} shape={shape}")
+
+
+@pytest.mark.parametrize("factor", [None, 0.9])
+def test_decay_leaves_no_residue_of_a_huge_value(factor):
+    """1e10 among 1e-3s: once it is out of the window, the mean is 1e-3 to the last digits (a
+    running sum with add/remove would keep ~1e-6 of it)."""
+    x = np.full((200, 3), 1e-3)
+    x[57, :] = 1e10
+    for window in (5, 20, 21):
+        got = ts_kernels.ts_weighted_mean_2d(x, window, window, 0 if factor is None else 1, factor or 1.0)
+        np.testing.assert_allclose(got[57 + window :], 1e-3, rtol=1e-13, err_msg=f"window={window}")
+        assert got[57 + window - 1, 0] > 1e6  # still in the window on its last day
