@@ -23,6 +23,7 @@ from expressions.kernels import timeseries as ts
 from expressions.kernels import timeseries_order as order
 from expressions.kernels import timeseries_path as path
 from expressions.kernels import timeseries_stats as stats
+from expressions.kernels import timeseries_weighted as weighted
 from expressions.kernels._wrap import panel, panels, shift, window
 from expressions.reference import timeseries as reference
 from expressions.registry import Param, operator, window_lookback
@@ -196,7 +197,7 @@ def ts_count_nans(x, d):
 def ts_decay_linear(x, d):
     """Linearly weighted mean: today's weight d, yesterday's d-1, ..., over the weights' sum."""
     d = window(d, "ts_decay_linear")
-    return ts.ts_weighted_mean_2d(panel(x), d, d, 0, 1.0)
+    return weighted.ts_weighted_mean_2d(panel(x), d, d, 0, 1.0)
 
 
 @_declare((Series, Window), ROLLING, cost=3.0, params=(Param("factor", Scalar, 1.0),))
@@ -205,7 +206,7 @@ def ts_decay_exp_window(x, d, factor=1.0):
     d = window(d, "ts_decay_exp_window")
     if not 0.0 < factor <= 1.0:
         raise EvaluationError(f"ts_decay_exp_window: factor must be in (0, 1], got {factor!r}")
-    return ts.ts_weighted_mean_2d(panel(x), d, d, 1, float(factor))
+    return weighted.ts_weighted_mean_2d(panel(x), d, d, 1, float(factor))
 
 
 @_declare((Series, Window), FILL, cost=2.0)

@@ -17,6 +17,7 @@ from hypothesis.extra.numpy import arrays
 
 from expressions.kernels import timeseries as ts_kernels
 from expressions.kernels import timeseries_order as order_kernels
+from expressions.kernels import timeseries_weighted as weighted_kernels
 from expressions.registry import operators
 from expressions.types import Scalar, Series, Text, Window
 
@@ -335,7 +336,7 @@ def test_decay_kernels_match_the_twin_for_every_window(shape):
     for window in (*range(1, 14), 20, shape[0] - 1, shape[0], shape[0] + 3):
         for factor in (None, 1.0, 0.7, 0.05):
             kind = 0 if factor is None else 1
-            got = ts_kernels.ts_weighted_mean_2d(x, window, window, kind, 1.0 if factor is None else factor)
+            got = weighted_kernels.ts_weighted_mean_2d(x, window, window, kind, 1.0 if factor is None else factor)
             np.testing.assert_allclose(got, _decay_twin(x, window, factor), rtol=1e-12, atol=1e-15,
                                        err_msg=f"kind={kind} factor={factor} window={window} shape={shape}")
 
@@ -347,6 +348,6 @@ def test_decay_leaves_no_residue_of_a_huge_value(factor):
     x = np.full((200, 3), 1e-3)
     x[57, :] = 1e10
     for window in (5, 20, 21):
-        got = ts_kernels.ts_weighted_mean_2d(x, window, window, 0 if factor is None else 1, factor or 1.0)
+        got = weighted_kernels.ts_weighted_mean_2d(x, window, window, 0 if factor is None else 1, factor or 1.0)
         np.testing.assert_allclose(got[57 + window :], 1e-3, rtol=1e-13, err_msg=f"window={window}")
         assert got[57 + window - 1, 0] > 1e6  # still in the window on its last day
