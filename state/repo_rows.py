@@ -15,6 +15,7 @@ from state.errors import StoreError
 from state.models import METRIC_COLUMNS, ORIGINS, SIM_STATUSES
 
 _METRIC_NAMES = frozenset(METRIC_COLUMNS)
+_NO_METRICS: dict[str, Any] = dict.fromkeys(METRIC_COLUMNS)  # copied per row: cheaper than fromkeys
 REQUIRED_ITEM_KEYS = ("canonical", "hash", "origin", "settings_key", "settings", "params_key", "params", "status")
 
 
@@ -75,13 +76,14 @@ def alpha_row(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def simulation_row(item: Mapping[str, Any], alpha_id: int, run_id: int | None, where: str) -> dict[str, Any]:
     """The simulations row of a batch item (metrics split into columns + extras, PnL encoded)."""
-    row: dict[str, Any] = dict.fromkeys(METRIC_COLUMNS)
+    row = _NO_METRICS.copy()
     extras: dict[str, Any] = {}
     for name, value in (item.get("metrics") or {}).items():
-        if name in _METRIC_NAMES:
-            row[name] = _finite_or_none(value)
-        else:
+        if name not in _METRIC_NAMES:
             extras[name] = value
+        elif value is not None:
+            number = float(value)
+            row[name] = None if number != number else number  # NaN is the only float unequal to itself
     if item.get("score") is not None:
         row["score"] = _finite_or_none(item["score"])
     if row["days"] is not None:
