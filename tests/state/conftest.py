@@ -46,7 +46,16 @@ def store_url(request: pytest.FixtureRequest, tmp_sqlite: str) -> Iterator[str]:
     if request.param == "sqlite":
         yield tmp_sqlite
         return
-    admin_url = request.getfixturevalue("pg_admin_url")
+    yield from _new_pg_database(request.getfixturevalue("pg_admin_url"))
+
+
+@pytest.fixture
+def pg_store_url(pg_admin_url: str) -> Iterator[str]:
+    """A URL of an empty PostgreSQL database (for what only PostgreSQL does)."""
+    yield from _new_pg_database(pg_admin_url)
+
+
+def _new_pg_database(admin_url: str) -> Iterator[str]:
     name = f"alphaminer_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
