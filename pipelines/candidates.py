@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +25,7 @@ import structlog
 
 from expressions.errors import ExpressionError
 from pipelines.errors import PipelineError
+from pipelines.identity_cache import IdentityCache
 from pipelines.panel import Panel
 from pipelines.params import apply_params, is_odd
 from pipelines.settings import SimulationSettings, split_index
@@ -76,26 +76,17 @@ class CandidateResult:
         return self.status == "ok"
 
 
-class _Views:
-    """In-sample views (``Panel.head``) per panel and split, so universes are computed once."""
-
-    def __init__(self) -> None:
-        self._views: dict[int, tuple[weakref.ref, dict[int, Panel]]] = {}
-
-    def head(self, panel: Panel, n_dates: int) -> Panel:
-        if n_dates >= panel.T:
-            return panel
-        entry = self._views.get(id(panel))
-        if entry is None or entry[0]() is not panel:
-            entry = (weakref.ref(panel), {})
-            self._views[id(panel)] = entry
-            weakref.finalize(panel, self._views.pop, id(panel), None)
-        if n_dates not in entry[1]:
-            entry[1][n_dates] = panel.head(n_dates)
-        return entry[1][n_dates]
+_VIEWS = IdentityCache(lambda panel: {}, max_entries=8)  # panel -> {n_dates: panel.head(n_dates)}
 
 
-_VIEWS = _Views()
+def _in_sample_view(panel: Panel, n_dates: int) -> Panel:
+    """``panel.head(n_dates)``, kept per panel and split so its universes are computed once."""
+    if n_dates >= panel.T:
+        return panel
+    views = _VIEWS.get(panel)
+    if n_dates not in views:
+        views[n_dates] = panel.head(n_dates)
+    return views[n_dates]
 
 
 def run_candidate(candidate: Candidate, panel: Panel, cache: Any = None, *, include_os: bool = False) -> CandidateResult:
@@ -117,7 +108,7 @@ def run_candidate(candidate: Candidate, panel: Panel, cache: Any = None, *, incl
     try:
         text, settings = apply_params(candidate.expression, candidate.settings, candidate.params)
         is_end = split_index(panel.T, settings.os_fraction)
-        view = panel if include_os else _VIEWS.head(panel, is_end)
+        view = panel if include_os else _in_sample_view(panel, is_end)
         node, names = _parse(text, view)
         alpha = alpha_values(node, view, settings, cache)
         result = _simulate(alpha, view, settings, is_end, include_os)

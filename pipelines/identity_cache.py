@@ -16,7 +16,8 @@ import numpy as np
 
 
 class IdentityCache:
-    """``compute(*arrays)`` per tuple of array objects, kept while every one of them lives.
+    """``compute(*arrays)`` per tuple of array objects (or any weakly referable objects, such as
+    panels), kept while every one of them lives.
 
     Thread-safe; at most ``max_entries`` tuples (the oldest is dropped). Arrays must not be
     changed in place after their first use as a key (panels' arrays are read-only).

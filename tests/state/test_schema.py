@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 
