@@ -315,10 +315,3 @@ def _position_figures(cur, prev, next_returns, out):
     out[1] = traded
     out[2] = longs
     out[3] = shorts
-
-
-@njit(cache=True, fastmath=FAST)
-def masked_pearson(x, member, y):
-    """Pearson correlation of x and y over the members where both are finite; NaN when fewer
-    than 2 such or either side is constant."""
-    return pair_figures(x, member, y, 0, np.empty(0, dtype=np.int32))[0]

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 
 from pipelines.day_pairs import NOT_A_KEY, pair_figures
-from pipelines.kernels import masked_pearson
 from tests.pipelines.test_rank_ic import nasty_panel
+
+
+def masked_pearson(x, member, y):
+    """The IC alone: no keys asked for."""
+    return pair_figures(x, member, y, 0, np.empty(0, dtype=np.int32))[0]
 
 
 def slow_pearson(x, member, y):
@@ -55,3 +59,29 @@ def test_buckets_follow_sign_and_magnitude():
     assert (np.diff(buckets) >= 0).all()
     assert buckets[3] == buckets[4] == buckets[5]  # +-0 and magnitudes 24 binades below the top tie
     assert len(set(buckets[[0, 1, 2, 6, 7, 8]])) == 6
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 37, 100])
+def test_masked_pearson_matches_numpy(n):
+    rng = np.random.default_rng(n)
+    for _ in range(20):
+        x, y = rng.normal(size=n), np.round(rng.normal(size=n), 1)  # ties on one side
+        x[rng.random(n) < 0.1], y[rng.random(n) < 0.1] = np.nan, np.inf
+        member = rng.random(n) < 0.8
+        ok = member & np.isfinite(x) & np.isfinite(y)
+        expected = np.nan
+        if ok.sum() >= 2 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
+            expected = np.corrcoef(x[ok], y[ok])[0, 1]
+        np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-12, err_msg=f"n={n}")
+    constant = np.ones(n)
+    assert np.isnan(masked_pearson(constant, np.ones(n, dtype=bool), rng.normal(size=n)))
+
+
+def test_masked_pearson_of_tiny_values_is_a_correlation_not_an_error():
+    # Tiny alphas (a 120-day product of returns) once made sxx * syy underflow to 0.0
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=50) * 1e-150  # squares ~1e-300 are fine; their product ~1e-600 is not
+    y = rng.normal(size=50) * 1e-150
+    member = np.ones(50, dtype=bool)
+    expected = np.corrcoef(x * 1e150, y * 1e150)[0, 1]
+    np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-10)

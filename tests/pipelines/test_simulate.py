@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipelines.errors import SettingsError
-from pipelines.kernels import decay_row, masked_pearson, neutralize_row, truncate_row
+from pipelines.kernels import decay_row, neutralize_row, truncate_row
 from pipelines.panel import Panel
 from pipelines.settings import SimulationSettings, split_index
 from pipelines.simulate import negated, simulate
@@ -184,22 +184,6 @@ def test_delay_one_uses_yesterdays_alpha_and_skips_days_before_first_position():
 # ---------------------------------------------------------------- numba pass == slow twin
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 37, 100])
-def test_masked_pearson_matches_numpy(n):
-    rng = np.random.default_rng(n)
-    for _ in range(20):
-        x, y = rng.normal(size=n), np.round(rng.normal(size=n), 1)  # ties on one side
-        x[rng.random(n) < 0.1], y[rng.random(n) < 0.1] = np.nan, np.inf
-        member = rng.random(n) < 0.8
-        ok = member & np.isfinite(x) & np.isfinite(y)
-        expected = np.nan
-        if ok.sum() >= 2 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
-            expected = np.corrcoef(x[ok], y[ok])[0, 1]
-        np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-12, err_msg=f"n={n}")
-    constant = np.ones(n)
-    assert np.isnan(masked_pearson(constant, np.ones(n, dtype=bool), rng.normal(size=n)))
-
-
 @pytest.mark.parametrize(
     ("delay", "decay", "neutralization", "truncation", "universe", "n"),
     [
@@ -289,16 +273,6 @@ def test_result_is_frozen(tiny_panel):
     result = simulate(np.ones((40, 6)), tiny_panel, SimulationSettings(universe="ALL"))
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.max_weight = 1.0  # type: ignore[misc]
-
-
-def test_masked_pearson_of_tiny_values_is_a_correlation_not_an_error():
-    # Tiny alphas (a 120-day product of returns) once made sxx * syy underflow to 0.0
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=50) * 1e-150  # squares ~1e-300 are fine; their product ~1e-600 is not
-    y = rng.normal(size=50) * 1e-150
-    member = np.ones(50, dtype=bool)
-    expected = np.corrcoef(x * 1e150, y * 1e150)[0, 1]
-    np.testing.assert_allclose(masked_pearson(x, member, y), expected, rtol=1e-10)
 
 
 # ---------------------------------------------------------------- the negated alpha without simulating it
