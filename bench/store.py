@@ -25,7 +25,7 @@ import numpy as np
 
 from state import Store, encode_pnl
 from state.db import BUSY_TIMEOUT_MS, CACHE_KIB, MMAP_BYTES, WAL_CHECKPOINT_PAGES
-from state.repo_rows import hash_key
+from state.repo_rows import hash_key, score_band
 
 SETTINGS = [{"decay": d, "neutralization": n} for d in (0, 4) for n in ("MARKET", "SECTOR")]
 
@@ -114,7 +114,7 @@ def peer_rows(items: list[dict], first_id: int, run_id: int) -> tuple[list[tuple
         simulations.append(
             (number, number, run_id, it["settings_key"], json.dumps(it["settings"]), it["params_key"],
              json.dumps(it["params"]), it["status"], it["error"], *(metrics.get(name) for name in METRICS),
-             pnl, it["pnl_start"], it["duration"])
+             pnl, it["pnl_start"], it["duration"], score_band(it["score"]))
         )
     return alphas, simulations
 
@@ -129,7 +129,7 @@ def bench_raw_sqlite(path: Path, rows: int, batch: int, pnl_days: int) -> tuple[
         connection.execute(f"PRAGMA {pragma}")
     run_id = connection.execute("INSERT INTO runs (mode, pid, host, status) VALUES ('peer', 0, '', 'running')").lastrowid
     sim_columns = ("id", "alpha_id", "run_id", "settings_key", "settings", "params_key", "params", "status", "error",
-                   *METRICS, "daily_pnl", "pnl_start", "duration")
+                   *METRICS, "daily_pnl", "pnl_start", "duration", "score_band")
     insert_alpha = "INSERT INTO alphas (id, canonical, hash, hash_key, origin, parents, generation) VALUES (?, ?, ?, ?, ?, ?, ?)"
     insert_sim = f"INSERT INTO simulations ({', '.join(sim_columns)}) VALUES ({', '.join('?' * len(sim_columns))})"
     rng, timer = np.random.default_rng(0), Rates()

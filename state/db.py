@@ -34,7 +34,7 @@ BUSY_TIMEOUT_MS = 30_000
 # simulations; then every random-key insert reads its index pages back from the OS.
 CACHE_KIB = 64 * 1024
 MMAP_BYTES = 2 << 30  # Python builds of SQLite cap it just below 2 GiB (SQLITE_MAX_MMAP_SIZE)
-# A batch dirties ~one random page of the hash index and of the score index per row: with a WAL of
+# A batch dirties ~one random page of the hash key index per row: with a WAL of
 # 1,000 pages every ~5th commit checkpointed (two fsyncs, each dirty page written twice); a
 # 10,000-page WAL checkpoints every ~50 batches and writes a page changed by several of them once.
 WAL_CHECKPOINT_PAGES = 10_000

@@ -82,9 +82,10 @@ class Simulation(Base):
     __tablename__ = "simulations"
     __table_args__ = (
         UniqueConstraint("alpha_id", "settings_key", "params_key", name="uq_simulation_triple"),
-        # Only the default ranking is indexed: every index on a random-valued column dirties
-        # ~one page per inserted row, and record_batch throughput is what the daemon lives on.
-        Index("ix_simulations_status_score", "status", "score"),
+        # Only the default ranking is indexed, and by band, not score (repo_rows.score_band):
+        # an index on a random-valued column dirties ~one page per inserted row, and
+        # record_batch throughput is what the daemon lives on.
+        Index("ix_simulations_status_score_band", "status", "score_band"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     alpha_id: Mapped[int] = mapped_column(ForeignKey("alphas.id"))
@@ -107,6 +108,7 @@ class Simulation(Base):
     short_count: Mapped[Optional[float]] = mapped_column(Float)
     days: Mapped[Optional[int]] = mapped_column(Integer)
     score: Mapped[Optional[float]] = mapped_column(Float)
+    score_band: Mapped[Optional[int]] = mapped_column(Integer)
     extra_metrics: Mapped[Optional[dict[str, Any]]]
     os_metrics: Mapped[Optional[dict[str, Any]]]
     daily_pnl: Mapped[Optional[bytes]] = mapped_column(LargeBinary)

@@ -35,7 +35,7 @@ from state.models import METRIC_COLUMNS, Alpha, DaemonLock, Run, Simulation
 from state.repo_bookkeeping import BookkeepingQueries
 from state.schema import ensure_schema
 
-_SUMMARY_COLUMNS = [c for c in Simulation.__table__.c if c.name != "daily_pnl"]
+_SUMMARY_COLUMNS = [c for c in Simulation.__table__.c if c.name not in ("daily_pnl", "score_band")]
 
 Triple = tuple[str, str, str]
 
@@ -295,6 +295,8 @@ class Store(BookkeepingQueries):
             raise StoreError(f"unknown metric {metric!r} to rank by; choose one of {', '.join(METRIC_COLUMNS)}")
         column = Simulation.__table__.c[metric]
         conditions = [column.is_not(None)]
+        if metric == "score":
+            conditions.append(Simulation.score_band.is_not(None))  # keeps NULL bands out of the index range
         for value, condition in (
             (status, lambda: Simulation.status == status),
             (min_sharpe, lambda: Simulation.sharpe >= min_sharpe),
@@ -305,8 +307,11 @@ class Store(BookkeepingQueries):
         ):
             if value is not None:
                 conditions.append(condition())
-        order = column.asc() if ascending else column.desc()
-        query = self._summary_query().where(and_(*conditions)).order_by(order, Simulation.id).limit(k)
+        # The score's index holds its band (ordered like the score): bands come from the index, a
+        # small sort orders the rows of the bands the limit reaches.
+        keys = [Simulation.score_band, column] if metric == "score" else [column]
+        order = [key.asc() if ascending else key.desc() for key in keys]
+        query = self._summary_query().where(and_(*conditions)).order_by(*order, Simulation.id).limit(k)
         with single_read(self.engine) as connection:
             return [self._simulation_dict(row) for row in connection.execute(query).mappings()]
 

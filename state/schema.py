@@ -16,22 +16,27 @@ every reference with ``PRAGMA foreign_key_check``. v4 indexes an alpha by ``hash
 integer of its hash (``repo_rows.hash_key``), instead of the 40-character text: the index on the
 text was the largest random-write index of ``record_batch``. SQLite rebuilds ``alphas`` again
 (the key computed by a SQL function registered for the migration); PostgreSQL adds and fills the
-column and swaps the unique constraints.
+column and swaps the unique constraints. v5 indexes the top-k by ``simulations.score_band``
+(``repo_rows.score_band``, a quarter octave of the score) instead of the score: rows of one band
+are appended in id order, so a batch no longer dirties a random index page per row. Both
+backends add and fill the column (SQLite through a SQL function registered for the migration)
+and swap the indexes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, bindparam, inspect, insert, select, update
+from sqlalchemy import Column, Connection, Engine, bindparam, inspect, insert, select, update
 
 from state.db import write_transaction
 from state.errors import SchemaVersionError
 from state.models import Alpha, Base, DaemonLock, KeyValue, SchemaVersion, Simulation
-from state.repo_rows import hash_key
+from state.repo_rows import hash_key, score_band
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _PG_SCHEMA_LOCK = 0x616C706861  # any constant; serialises concurrent first opens on PostgreSQL
 
 log = structlog.get_logger()
@@ -100,17 +105,36 @@ def _v3_to_v4(connection: Connection) -> None:
         _rebuild_sqlite_alphas(connection, _SQLITE_V4_ALPHAS, 4)
         return
     connection.exec_driver_sql("ALTER TABLE alphas ADD COLUMN hash_key BIGINT")
-    fill = update(Alpha).where(Alpha.id == bindparam("alpha_id")).values(hash_key=bindparam("key"))
-    stored = connection.execute(select(Alpha.id, Alpha.hash)).all()
-    for start in range(0, len(stored), 10_000):
-        chunk = stored[start : start + 10_000]
-        connection.execute(fill, [{"alpha_id": id_, "key": hash_key(hash_)} for id_, hash_ in chunk])
+    _fill_column(connection, Alpha.__table__.c.hash, Alpha.__table__.c.hash_key, hash_key)
     connection.exec_driver_sql("ALTER TABLE alphas ALTER COLUMN hash_key SET NOT NULL")
     _drop_unique(connection, "hash")
     connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_hash_key_key UNIQUE (hash_key)")
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _fill_column(connection: Connection, source: Column, target: Column, compute: Callable[[Any], Any]) -> None:
+    """Set ``target = compute(source)`` on every row of their table, 10,000 rows per statement."""
+    table = source.table
+    fill = update(table).where(table.c.id == bindparam("row_id")).values({target.name: bindparam("value")})
+    stored = connection.execute(select(table.c.id, source).where(source.is_not(None))).all()
+    for start in range(0, len(stored), 10_000):
+        chunk = stored[start : start + 10_000]
+        connection.execute(fill, [{"row_id": id_, "value": compute(value)} for id_, value in chunk])
+
+
+def _v4_to_v5(connection: Connection) -> None:
+    """v5: the top-k index is on (status, score_band), not (status, score)."""
+    column = Simulation.__table__.c.score_band
+    connection.exec_driver_sql(f"ALTER TABLE simulations ADD COLUMN score_band {column.type.compile(dialect=connection.dialect)}")
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        driver.create_function("alphaminer_score_band", 1, score_band, deterministic=True)
+        connection.exec_driver_sql("UPDATE simulations SET score_band = alphaminer_score_band(score) WHERE score IS NOT NULL")
+    else:
+        _fill_column(connection, Simulation.__table__.c.score, column, score_band)
+    connection.exec_driver_sql("DROP INDEX IF EXISTS ix_simulations_status_score")  # the band index replaces it
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def ensure_schema(engine: Engine, where: str) -> int:
@@ -167,5 +191,8 @@ def _migrate(connection: Connection, found: int, where: str) -> None:
     if version != found:
         connection.execute(update(SchemaVersion).where(SchemaVersion.id == 1).values(version=version))
     Base.metadata.create_all(connection)
+    for table in Base.metadata.sorted_tables:  # create_all leaves existing tables' indexes alone
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
     if connection.scalar(select(DaemonLock.id).where(DaemonLock.id == 1)) is None:
         connection.execute(insert(DaemonLock).values(id=1, run_id=None))

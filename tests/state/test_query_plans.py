@@ -1,5 +1,5 @@
 """The store's hot reads use indexes on SQLite (EXPLAIN QUERY PLAN of the statements it really runs):
-top-k walks the (status, score) index, "already simulated" lookups the hash key and triple indexes,
+top-k walks the (status, score band) index, "already simulated" lookups the hash key and triple indexes,
 and none scans a whole table."""
 
 from __future__ import annotations
@@ -42,10 +42,12 @@ def assert_no_scan(plans: list[list[str]]) -> None:
     assert not scans, scans
 
 
-def test_top_k_walks_the_score_index(store: Store) -> None:
-    plans = plans_of(store, lambda s: s.top_simulations(5))
+@pytest.mark.parametrize("ascending", [False, True])
+def test_top_k_walks_the_score_band_index_and_sorts_within_bands(store: Store, ascending: bool) -> None:
+    plans = plans_of(store, lambda s: s.top_simulations(5, ascending=ascending))
     assert len(plans) == 1
-    assert any("USING INDEX ix_simulations_status_score" in line for line in plans[0]), plans
+    assert any("USING INDEX ix_simulations_status_score_band (status=? AND score_band>?)" in line for line in plans[0]), plans
+    assert "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" in plans[0], plans
     assert_no_scan(plans)
 
 

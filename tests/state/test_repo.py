@@ -208,6 +208,19 @@ def test_top_simulations_ranks_and_filters(store: Store) -> None:
         store.top_simulations(metric="sharp")
 
 
+def test_top_simulations_by_score_match_a_plain_sort_across_bands(store: Store) -> None:
+    """The index orders by score band; many scores per band, ties, every scale and sign, NULLs."""
+    rng = np.random.default_rng(3)
+    scores = [*rng.normal(0, 2, 150), *(10.0 ** rng.uniform(-12, 12, 60)), *(-(10.0 ** rng.uniform(-12, 12, 40)))]
+    scores += [1.0, 1.0, 1.1, 0.0, 0.0, -0.0, None, None]
+    ids = store.record_batch(None, [item(f"r{n}", score=None if s is None else float(s)) for n, s in enumerate(scores)])
+    ranked = sorted((-s, id_) for id_, s in zip(ids, scores) if s is not None)
+    assert [row["id"] for row in store.top_simulations(60)] == [id_ for _, id_ in ranked[:60]]
+    assert [row["id"] for row in store.top_simulations(300)] == [id_ for _, id_ in ranked]
+    rising = sorted((s, id_) for id_, s in zip(ids, scores) if s is not None)
+    assert [row["id"] for row in store.top_simulations(25, ascending=True)] == [id_ for _, id_ in rising[:25]]
+
+
 def test_checkpoints_latest_per_run_and_pruned(store: Store) -> None:
     first, second = store.start_run("run"), store.start_run("run")
     assert store.load_checkpoint() is None

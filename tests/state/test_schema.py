@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from state import SCHEMA_VERSION, SchemaVersionError, Store
 from state.db import write_transaction
+from state.repo_rows import score_band
 
 # The v1 tables as alphaminer 0.0 wrote them (frozen here on purpose: the migration must keep
 # working on real old files even when the models change).
@@ -146,6 +147,7 @@ def test_v3_and_v4_migrations_swap_the_unique_constraints_on_postgresql(pg_store
         [sim_id] = store.record_batch(None, [dict(V3_ITEM, hash="h1")])
     engine = create_engine(store_url)
     with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE simulations DROP COLUMN score_band")  # v5's, with its index
         connection.exec_driver_sql("ALTER TABLE alphas DROP COLUMN hash_key")
         connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_hash_key UNIQUE (hash)")
         connection.exec_driver_sql("ALTER TABLE alphas ADD CONSTRAINT alphas_canonical_key UNIQUE (canonical)")
@@ -188,3 +190,44 @@ def test_a_v3_store_gets_hash_keys_and_keeps_every_alpha_findable(tmp_path: Path
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert connection.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def _as_v4(url: str) -> None:
+    """Turn a v5 store into the v4 store it would have been: no band column, the score indexed."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_simulations_status_score_band")
+        connection.exec_driver_sql("ALTER TABLE simulations DROP COLUMN score_band")
+        connection.exec_driver_sql("CREATE INDEX ix_simulations_status_score ON simulations (status, score)")
+        connection.exec_driver_sql("UPDATE schema_version SET version = 4")
+    engine.dispose()
+
+
+def _score_indexes(url: str) -> list[tuple[str, list[str]]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = [(index["name"], index["column_names"]) for index in inspect(connection).get_indexes("simulations")]
+    engine.dispose()
+    return sorted(index for index in found if "score" in index[0])
+
+
+def test_a_v4_store_gets_score_bands_and_ranks_as_before(store_url: str) -> None:
+    scores = [3.0, -0.25, None, 1e-9, 2.9, 0.0, -7.5, 3.0, 2.75, -1e300]
+    items = [dict(V3_ITEM, hash=f"h{n}", score=score) for n, score in enumerate(scores)]
+    with Store(store_url) as store:
+        store.record_batch(None, items)
+        descending = [row["id"] for row in store.top_simulations(20)]
+        ascending = [row["id"] for row in store.top_simulations(4, ascending=True)]
+    _as_v4(store_url)
+    assert _score_indexes(store_url) == [("ix_simulations_status_score", ["status", "score"])]
+    with Store(store_url) as store:
+        assert store.schema_version == 4
+        assert [row["id"] for row in store.top_simulations(20)] == descending
+        assert [row["id"] for row in store.top_simulations(4, ascending=True)] == ascending
+    assert _score_indexes(store_url) == [("ix_simulations_status_score_band", ["status", "score_band"])]
+    engine = create_engine(store_url)
+    with engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT score, score_band FROM simulations").all()
+        assert connection.exec_driver_sql("SELECT version FROM schema_version").scalar() == SCHEMA_VERSION
+    engine.dispose()
+    assert sorted(stored, key=repr) == sorted(((score, score_band(score)) for score in scores), key=repr)
