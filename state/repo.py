@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -34,6 +35,7 @@ from state.errors import StoreError
 from state.models import METRIC_COLUMNS, Alpha, DaemonLock, Run, Simulation
 from state.repo_bookkeeping import BookkeepingQueries
 from state.schema import ensure_schema
+from state.wal import WalCheckpointer
 
 _SUMMARY_COLUMNS = [c for c in Simulation.__table__.c if c.name not in ("daily_pnl", "score_band")]
 
@@ -67,6 +69,12 @@ class Store(BookkeepingQueries):
     clock : callable
         Seconds since the epoch (injected for tests); used for heartbeats.
 
+    Attributes
+    ----------
+    wal_checkpointer : state.wal.WalCheckpointer or None
+        The thread that checkpoints a SQLite file's WAL beside ``record_batch`` (None for other
+        databases); it starts with the first batch and stops with ``close``.
+
     Raises
     ------
     StoreError
@@ -85,6 +93,8 @@ class Store(BookkeepingQueries):
             if not self.path.parent.is_dir():
                 raise StoreError(f"cannot create store {self.path}: folder {self.path.parent} does not exist")
         self._clock = clock
+        self._batch_lock = threading.Lock()
+        self.wal_checkpointer = None if self.path is None else WalCheckpointer(self.path.resolve(), self._batch_lock)
         self.engine = make_engine(url)
         self._write_batch = write_batch_sqlite if self.engine.dialect.name == "sqlite" else write_batch_returning
         try:
@@ -97,7 +107,9 @@ class Store(BookkeepingQueries):
             raise
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Stop the WAL checkpoint thread and close every pooled connection."""
+        if self.wal_checkpointer is not None:
+            self.wal_checkpointer.close()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -225,10 +237,13 @@ class Store(BookkeepingQueries):
                 for index, item in enumerate(items)
             ]
 
-        with write_transaction(self.engine) as connection:
+        with self._batch_lock, write_transaction(self.engine) as connection:
             if run_id is not None:
                 self._require_run(connection, run_id)
-            return self._write_batch(connection, alphas, make_sims)
+            ids = self._write_batch(connection, alphas, make_sims)
+        if self.wal_checkpointer is not None:
+            self.wal_checkpointer.wrote(len(items))
+        return ids
 
     def is_simulated(self, hash: str, settings_key: str, params_key: str) -> bool:  # noqa: A002
         """True when this alpha was already simulated with these settings and params (ok or error)."""
