@@ -97,8 +97,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def write_transaction(engine: Engine, *, foreign_keys: bool = True) -> Iterator[Connection]:
     """A connection inside a write transaction (SQLite: BEGIN IMMEDIATE); commits on success.
 
-    ``foreign_keys=False`` (SQLite only; for migrations that rebuild a referenced table) turns
-    enforcement off for this transaction; SQLite can only switch it outside a transaction.
+    ``foreign_keys=False`` (SQLite only; for migrations that rebuild a referenced table, and for
+    batches whose writer makes its own references) turns enforcement off for this transaction;
+    SQLite can only switch it outside a transaction.
     """
     with engine.connect() as connection:
         connection.execution_options(**{_WRITE: True})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from datetime import date
 
 import numpy as np
@@ -74,6 +75,19 @@ def test_a_batch_mixing_stored_and_new_alphas_links_each_simulation_to_its_alpha
     assert [(sim["canonical"], sim["settings_key"]) for sim in simulations] == [("b", "s1"), ("a", "s1"), ("a", "s2"), ("c", "s1")]
     assert simulations[2]["alpha_id"] == simulations[1]["alpha_id"]
     assert store.counts()["alphas"] == 3
+
+
+def test_batches_written_without_sqlite_foreign_key_checks_leave_no_dangling_reference(tmp_sqlite: str) -> None:
+    with Store(tmp_sqlite) as store:
+        run = store.start_run("once")
+        store.record_batch(run, [item("a"), item("b")])
+        store.record_batch(run, [item("a", settings_key="s2"), item("c"), item("b"), item("d", params_key="p1")])
+        with pytest.raises(StoreError, match="no run with id 99"):
+            store.record_batch(99, [item("e")])
+        assert store.counts()["simulations"] == 5
+    with sqlite3.connect(store.path) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.execute("SELECT count(*) FROM simulations WHERE run_id = ?", (run,)).fetchone() == (5,)
 
 
 def test_a_hash_whose_key_another_hash_holds_is_refused_not_confused(store: Store) -> None:
