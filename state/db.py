@@ -3,11 +3,12 @@
 SQLite gets, on every new connection: ``journal_mode=WAL`` (readers never block the writer),
 ``busy_timeout`` of 30 s (a writer waits for another writer instead of failing with "database is
 locked"), ``synchronous=NORMAL`` (with WAL a killed process loses nothing committed; a power cut
-may lose the commits since the last checkpoint, at most one WAL of ~40 MiB, ~50 batches of 100,
-but never corrupts the file), ``foreign_keys=ON``, a 64 MiB page
-cache (``cache_size``), reads through a memory map of up to 2 GiB (``mmap_size``: index pages are
-read from the OS page cache without a ``pread`` and a copy each), and a checkpoint every 10,000
-WAL pages (~40 MiB, ``wal_autocheckpoint``) instead of SQLite's 1,000.
+may lose the commits since the last checkpoint, ~a second or 4,000 rows of batches with
+``wal.WalCheckpointer`` running, at most one WAL of ~40 MiB, but never corrupts the file),
+``foreign_keys=ON``, a 64 MiB page cache (``cache_size``), reads through a memory map of up to
+2 GiB (``mmap_size``: index pages are read from the OS page cache without a ``pread`` and a copy
+each), and SQLite's own checkpoint every 10,000 WAL pages (~40 MiB, ``wal_autocheckpoint``)
+instead of its 1,000: the safety net behind the store's checkpoint thread.
 
 pysqlite's own transaction handling is switched off (``isolation_level=None``) and the
 ``begin`` event emits ``BEGIN`` itself, as SQLAlchemy's pysqlite documentation recommends: reads
@@ -34,9 +35,9 @@ BUSY_TIMEOUT_MS = 30_000
 # simulations; then every random-key insert reads its index pages back from the OS.
 CACHE_KIB = 64 * 1024
 MMAP_BYTES = 2 << 30  # Python builds of SQLite cap it just below 2 GiB (SQLITE_MAX_MMAP_SIZE)
-# A batch dirties ~one random page of the hash key index per row: with a WAL of
-# 1,000 pages every ~5th commit checkpointed (two fsyncs, each dirty page written twice); a
-# 10,000-page WAL checkpoints every ~50 batches and writes a page changed by several of them once.
+# A batch dirties ~one random page of the hash key index per row: with a WAL of 1,000 pages every
+# ~5th commit checkpointed (two fsyncs, each dirty page written twice); at 10,000 pages the
+# checkpoint thread (wal.py, every ~7,000 pages) always comes first while it keeps up.
 WAL_CHECKPOINT_PAGES = 10_000
 _WRITE = "alphaminer_write"
 _SINGLE_READ = "alphaminer_single_read"
