@@ -3,11 +3,11 @@
 SQLite gets, on every new connection: ``journal_mode=WAL`` (readers never block the writer),
 ``busy_timeout`` of 30 s (a writer waits for another writer instead of failing with "database is
 locked"), ``synchronous=NORMAL`` (with WAL a killed process loses nothing committed; a power cut
-may lose the commits since the last checkpoint, ~a second or 4,000 rows of batches with
-``wal.WalCheckpointer`` running, at most one WAL of ~40 MiB, but never corrupts the file),
-``foreign_keys=ON``, a 64 MiB page cache (``cache_size``), reads through a memory map of up to
-2 GiB (``mmap_size``: index pages are read from the OS page cache without a ``pread`` and a copy
-each), and SQLite's own checkpoint every 10,000 WAL pages (~40 MiB, ``wal_autocheckpoint``)
+may lose the commits since the last checkpoint: ~a second or 4,000 rows of batches with
+``wal.WalCheckpointer`` running, at most one WAL of ~120 MiB without it; it never corrupts the
+file), ``foreign_keys=ON``, a 64 MiB page cache (``cache_size``), reads through a memory map of
+up to 2 GiB (``mmap_size``: index pages are read from the OS page cache without a ``pread`` and a
+copy each), and SQLite's own checkpoint every 30,000 WAL pages (~120 MiB, ``wal_autocheckpoint``)
 instead of its 1,000: the safety net behind the store's checkpoint thread.
 
 pysqlite's own transaction handling is switched off (``isolation_level=None``) and the
@@ -36,9 +36,9 @@ BUSY_TIMEOUT_MS = 30_000
 CACHE_KIB = 64 * 1024
 MMAP_BYTES = 2 << 30  # Python builds of SQLite cap it just below 2 GiB (SQLITE_MAX_MMAP_SIZE)
 # A batch dirties ~one random page of the hash key index per row: with a WAL of 1,000 pages every
-# ~5th commit checkpointed (two fsyncs, each dirty page written twice); at 10,000 pages the
-# checkpoint thread (wal.py, every ~7,000 pages) always comes first while it keeps up.
-WAL_CHECKPOINT_PAGES = 10_000
+# ~5th commit checkpointed (two fsyncs, each dirty page written twice). The store's checkpoint
+# thread (wal.py) restarts the WAL past 16,000 pages; SQLite's own checkpoint is the safety net.
+WAL_CHECKPOINT_PAGES = 30_000
 _WRITE = "alphaminer_write"
 _SINGLE_READ = "alphaminer_single_read"
 

@@ -43,21 +43,22 @@ def test_the_thread_starts_with_the_first_batch_and_stops_with_the_store(tmp_sql
     store.close()  # idempotent
 
 
-def test_rounds_backfill_every_frame_so_the_wal_restarts_while_batches_keep_coming(tmp_sqlite: str, tmp_path: Path) -> None:
+def test_the_wal_restarts_past_its_limit_while_batches_keep_coming(tmp_sqlite: str, tmp_path: Path) -> None:
     with Store(tmp_sqlite) as store:
         store.wal_checkpointer.close()  # the store's default rounds are too large for this test
-        checkpointer = store.wal_checkpointer = WalCheckpointer(store.path, store._batch_lock, rows=300, seconds=60)
+        checkpointer = WalCheckpointer(store.path, store._batch_lock, rows=300, seconds=60, restart_frames=600)
+        store.wal_checkpointer = checkpointer
         for batch in range(150):  # back to back: a round's first pass always races the writer
             store.record_batch(None, [item(f"b{batch}.{n}", score=float(n)) for n in range(100)])
         _wait_for(lambda: checkpointer.rounds >= 30)
         wal_bytes = (tmp_path / "store.db-wal").stat().st_size
         assert store.counts()["simulations"] == 15_000
-    # Each round ends with a pass under the batch lock that copies every frame left, so the next
-    # batch restarts the WAL: a round finds ~3 batches of frames (~200), and the file stays at
-    # about that. Without that pass the WAL restarts only at SQLite's own 10,000-frame checkpoint.
-    assert checkpointer.frames >= 20 * checkpointer.largest_round
-    assert checkpointer.largest_round < 2_000
+    # A round finds ~3 batches of new frames (~200); past 600 the pass under the batch lock copies
+    # the rest, so the next batch writes the WAL from its start again. Without that pass the WAL
+    # would restart only at SQLite's own checkpoint (db.WAL_CHECKPOINT_PAGES, 30,000 frames).
+    assert 600 < checkpointer.largest_wal < 2_000
     assert wal_bytes <= 2_000 * (4096 + 24)
+    assert 1 <= checkpointer.restarts < checkpointer.rounds
     with sqlite3.connect(tmp_path / "store.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
