@@ -194,7 +194,7 @@ def main() -> None:
     print(f"simulated_keys(100) {keys_ms:9.3f} ms")
     print(f"top_simulations(50) {top_ms:9.3f} ms  (min_sharpe + settings filter: {top_filtered_ms:.3f} ms)")
     print(f"counts()            {counts_ms:9.3f} ms")
-    print(f"file size           {size / 1e6:9.1f} MB  ({size / args.rows:.0f} bytes/row; the WAL, ~100 MB at most, is {wal / 1e6:.1f} MB of it)")
+    print(f"file size           {size / 1e6:9.1f} MB  ({size / args.rows:.0f} bytes/row; the WAL, ~120 MB at most, is {wal / 1e6:.1f} MB of it)")
 
 
 if __name__ == "__main__":
