@@ -67,6 +67,7 @@ _BANDS_PER_OCTAVE = 4
 # Shifts the smallest exponent math.frexp gives (-1073, subnormals) above 0, so that every
 # positive score's band is positive and the band of -s is minus the band of s.
 _EXPONENT_OFFSET = 1075
+_INFINITE_BAND = (1024 + 1 + _EXPONENT_OFFSET) * _BANDS_PER_OCTAVE  # above the largest float's
 
 
 def score_band(score: float | None) -> int | None:
@@ -81,6 +82,8 @@ def score_band(score: float | None) -> int | None:
         return None
     if score == 0:
         return 0
+    if math.isinf(score):
+        return _INFINITE_BAND if score > 0 else -_INFINITE_BAND
     mantissa, exponent = math.frexp(abs(score))  # |score| = mantissa * 2**exponent, mantissa in [0.5, 1)
     band = (exponent + _EXPONENT_OFFSET) * _BANDS_PER_OCTAVE + int((mantissa - 0.5) * 2 * _BANDS_PER_OCTAVE)
     return band if score > 0 else -band

@@ -226,7 +226,7 @@ def test_top_simulations_by_score_match_a_plain_sort_across_bands(store: Store) 
     """The index orders by score band; many scores per band, ties, every scale and sign, NULLs."""
     rng = np.random.default_rng(3)
     scores = [*rng.normal(0, 2, 150), *(10.0 ** rng.uniform(-12, 12, 60)), *(-(10.0 ** rng.uniform(-12, 12, 40)))]
-    scores += [1.0, 1.0, 1.1, 0.0, 0.0, -0.0, None, None]
+    scores += [1.0, 1.0, 1.1, 0.0, 0.0, -0.0, None, None, float("inf"), float("-inf")]
     ids = store.record_batch(None, [item(f"r{n}", score=None if s is None else float(s)) for n, s in enumerate(scores)])
     ranked = sorted((-s, id_) for id_, s in zip(ids, scores) if s is not None)
     assert [row["id"] for row in store.top_simulations(60)] == [id_ for _, id_ in ranked[:60]]

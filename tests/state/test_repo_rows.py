@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -24,6 +26,8 @@ from state.repo_rows import score_band
         (-1.5, -((1 + 1075) * 4 + 2)),
         (5e-324, (-1073 + 1075) * 4),  # the smallest subnormal is still above 0
         (1.7976931348623157e308, (1024 + 1075) * 4 + 3),
+        (math.inf, (1025 + 1075) * 4),
+        (-math.inf, -(1025 + 1075) * 4),
     ],
 )
 def test_hand_computed_bands(score: float | None, band: int | None) -> None:
@@ -33,7 +37,7 @@ def test_hand_computed_bands(score: float | None, band: int | None) -> None:
 def test_bands_never_decrease_with_the_score_and_mirror_at_zero() -> None:
     rng = np.random.default_rng(7)
     magnitudes = 10.0 ** rng.uniform(-320, 308, 20_000)
-    scores = np.concatenate([magnitudes, -magnitudes, rng.normal(size=5_000), [0.0, 5e-324, -5e-324, 1.0, 1.0]])
+    scores = np.concatenate([magnitudes, -magnitudes, rng.normal(size=5_000), [0.0, 5e-324, -5e-324, 1.0, 1.0, math.inf, -math.inf]])
     scores.sort()
     bands = [score_band(float(score)) for score in scores]
     assert all(a <= b for a, b in zip(bands, bands[1:]))

@@ -212,7 +212,7 @@ def _score_indexes(url: str) -> list[tuple[str, list[str]]]:
 
 
 def test_a_v4_store_gets_score_bands_and_ranks_as_before(store_url: str) -> None:
-    scores = [3.0, -0.25, None, 1e-9, 2.9, 0.0, -7.5, 3.0, 2.75, -1e300]
+    scores = [3.0, -0.25, None, 1e-9, 2.9, 0.0, -7.5, 3.0, 2.75, -1e300, float("inf")]
     items = [dict(V3_ITEM, hash=f"h{n}", score=score) for n, score in enumerate(scores)]
     with Store(store_url) as store:
         store.record_batch(None, items)
