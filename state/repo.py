@@ -311,9 +311,10 @@ class Store(BookkeepingQueries):
         if metric not in METRIC_COLUMNS:
             raise StoreError(f"unknown metric {metric!r} to rank by; choose one of {', '.join(METRIC_COLUMNS)}")
         column = Simulation.__table__.c[metric]
-        conditions = [column.is_not(None)]
-        if metric == "score":
-            conditions.append(Simulation.score_band.is_not(None))  # keeps NULL bands out of the index range
+        # The score's index holds its band (ordered like the score, NULL with it): bands come from
+        # the index, a small sort orders the rows of the bands the limit reaches.
+        keys = [Simulation.score_band, column] if metric == "score" else [column]
+        conditions = [key.is_not(None) for key in keys]
         for value, condition in (
             (status, lambda: Simulation.status == status),
             (min_sharpe, lambda: Simulation.sharpe >= min_sharpe),
@@ -324,9 +325,6 @@ class Store(BookkeepingQueries):
         ):
             if value is not None:
                 conditions.append(condition())
-        # The score's index holds its band (ordered like the score): bands come from the index, a
-        # small sort orders the rows of the bands the limit reaches.
-        keys = [Simulation.score_band, column] if metric == "score" else [column]
         order = [key.asc() if ascending else key.desc() for key in keys]
         query = self._summary_query().where(and_(*conditions)).order_by(*order, Simulation.id).limit(k)
         with single_read(self.engine) as connection:

@@ -17,10 +17,9 @@ integer of its hash (``repo_rows.hash_key``), instead of the 40-character text: 
 text was the largest random-write index of ``record_batch``. SQLite rebuilds ``alphas`` again
 (the key computed by a SQL function registered for the migration); PostgreSQL adds and fills the
 column and swaps the unique constraints. v5 indexes the top-k by ``simulations.score_band``
-(``repo_rows.score_band``, a quarter octave of the score) instead of the score: rows of one band
+(``repo_rows.score_band``, four bands per octave of |score|) instead of the score: rows of one band
 are appended in id order, so a batch no longer dirties a random index page per row. Both
-backends add and fill the column (SQLite through a SQL function registered for the migration)
-and swap the indexes.
+backends add and fill the column (``_fill_column``) and swap the indexes.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import Column, Connection, Engine, bindparam, inspect, insert, select, update
+from sqlalchemy import Column, Connection, Engine, bindparam, func, inspect, insert, select, update
 
 from state.db import write_transaction
 from state.errors import SchemaVersionError
@@ -112,8 +111,16 @@ def _v3_to_v4(connection: Connection) -> None:
 
 
 def _fill_column(connection: Connection, source: Column, target: Column, compute: Callable[[Any], Any]) -> None:
-    """Set ``target = compute(source)`` on every row of their table, 10,000 rows per statement."""
+    """Set ``target = compute(source)`` on every row of their table whose source is not NULL.
+
+    SQLite runs ``compute`` as a SQL function inside one UPDATE (3x faster than sending the values
+    back); other databases get the values 10,000 rows per statement.
+    """
     table = source.table
+    if connection.dialect.name == "sqlite":
+        connection.connection.driver_connection.create_function("alphaminer_fill", 1, compute, deterministic=True)
+        connection.execute(update(table).where(source.is_not(None)).values({target.name: func.alphaminer_fill(source)}))
+        return
     fill = update(table).where(table.c.id == bindparam("row_id")).values({target.name: bindparam("value")})
     stored = connection.execute(select(table.c.id, source).where(source.is_not(None))).all()
     for start in range(0, len(stored), 10_000):
@@ -125,12 +132,7 @@ def _v4_to_v5(connection: Connection) -> None:
     """v5: the top-k index is on (status, score_band), not (status, score)."""
     column = Simulation.__table__.c.score_band
     connection.exec_driver_sql(f"ALTER TABLE simulations ADD COLUMN score_band {column.type.compile(dialect=connection.dialect)}")
-    if connection.dialect.name == "sqlite":
-        driver = connection.connection.driver_connection
-        driver.create_function("alphaminer_score_band", 1, score_band, deterministic=True)
-        connection.exec_driver_sql("UPDATE simulations SET score_band = alphaminer_score_band(score) WHERE score IS NOT NULL")
-    else:
-        _fill_column(connection, Simulation.__table__.c.score, column, score_band)
+    _fill_column(connection, Simulation.__table__.c.score, column, score_band)
     connection.exec_driver_sql("DROP INDEX IF EXISTS ix_simulations_status_score")  # the band index replaces it
 
 
